@@ -1,0 +1,28 @@
+//! The SES core: everything SES knows, as a library, with no knowledge of LSP, JSON-RPC or
+//! the command line. Front ends (`ses-lsp`: the CLI, the daemon, the language server)
+//! translate what this crate returns into their own vocabulary.
+//!
+//! # Map
+//!
+//! | module | capability |
+//! | --- | --- |
+//! | [`home`] | the per-user home directory: its layout, creation and validation |
+//! | [`identity`] | the user's ed25519 key, its `did:key` and libp2p peer id |
+//! | [`instance`] | the single-daemon lock: at most one daemon per home, ever |
+//!
+//! # Example: the core without a daemon
+//!
+//! ```
+//! use ses_core::{home::Home, identity::Identity};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let home = Home::open(dir.path().join("ses")).unwrap();
+//! let id = Identity::load_or_create(&home).unwrap();
+//! assert!(id.did().starts_with("did:key:z6Mk"));
+//! // The same key opens the same identity again.
+//! assert_eq!(Identity::load_or_create(&home).unwrap().did(), id.did());
+//! ```
+
+pub mod home;
+pub mod identity;
+pub mod instance;
