@@ -33,11 +33,11 @@ pub enum HomeError {
         "SES home {path} belongs to uid {owner}, not to you (uid {me}): use a home of your own with --home"
     )]
     NotOwned { path: PathBuf, owner: u32, me: u32 },
-    #[error("cannot {action} {path}: {source}; check its permissions or pass another --home")]
+    #[error("cannot {action} {path}: {error}; check its permissions or pass another --home")]
     Io {
         action: &'static str,
         path: PathBuf,
-        source: io::Error,
+        error: io::Error,
     },
     #[error(
         "the daemon socket path {path} is {len} bytes, longer than the {MAX_SOCKET_PATH} a Unix socket allows: use a shorter --home"
@@ -50,7 +50,7 @@ impl HomeError {
         HomeError::Io {
             action,
             path: path.to_owned(),
-            source,
+            error: source,
         }
     }
 }

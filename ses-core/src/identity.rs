@@ -30,11 +30,11 @@ pub enum IdentityError {
         "identity key {path} is readable by others (mode {mode:o}): run `chmod 600 {path}` and consider the key leaked"
     )]
     TooOpen { path: PathBuf, mode: u32 },
-    #[error("cannot {action} identity key {path}: {source}")]
+    #[error("cannot {action} identity key {path}: {error}")]
     Io {
         action: &'static str,
         path: PathBuf,
-        source: io::Error,
+        error: io::Error,
     },
 }
 
@@ -58,7 +58,7 @@ impl Identity {
     pub fn load_or_create(home: &Home) -> Result<Identity, IdentityError> {
         let path = home.identity_key_path();
         match Self::load(&path) {
-            Err(IdentityError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            Err(IdentityError::Io { error, .. }) if error.kind() == io::ErrorKind::NotFound => {
                 Self::create(&path)
             }
             other => other,
@@ -70,7 +70,7 @@ impl Identity {
             move |source| IdentityError::Io {
                 action,
                 path: path.to_owned(),
-                source,
+                error: source,
             }
         };
         let meta = fs::metadata(path).map_err(io_err("read"))?;
@@ -115,7 +115,7 @@ impl Identity {
             move |source| IdentityError::Io {
                 action,
                 path: p,
-                source,
+                error: source,
             }
         };
         let mut file = fs::OpenOptions::new()

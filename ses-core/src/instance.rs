@@ -22,11 +22,11 @@ pub enum InstanceError {
         "a daemon is already running for this home (pid {pid}): stop it with `ses daemon stop`"
     )]
     AlreadyRunning { pid: u32 },
-    #[error("cannot {action} the daemon lock {path}: {source}")]
+    #[error("cannot {action} the daemon lock {path}: {error}")]
     Io {
         action: &'static str,
         path: PathBuf,
-        source: io::Error,
+        error: io::Error,
     },
 }
 
@@ -47,7 +47,7 @@ fn open_lock_file(path: &Path) -> Result<File, InstanceError> {
         .map_err(|source| InstanceError::Io {
             action: "open",
             path: path.to_owned(),
-            source,
+            error: source,
         })
 }
 
@@ -74,14 +74,14 @@ impl InstanceLock {
                 return Err(InstanceError::Io {
                     action: "lock",
                     path,
-                    source,
+                    error: source,
                 });
             }
         }
         let io_err = |source| InstanceError::Io {
             action: "write our pid into",
             path: path.clone(),
-            source,
+            error: source,
         };
         file.set_len(0).map_err(io_err)?;
         file.rewind().map_err(io_err)?;
@@ -100,7 +100,7 @@ pub fn running_daemon(home: &Home) -> Result<Option<u32>, InstanceError> {
             return Err(InstanceError::Io {
                 action: "open",
                 path,
-                source,
+                error: source,
             });
         }
     };
@@ -111,7 +111,7 @@ pub fn running_daemon(home: &Home) -> Result<Option<u32>, InstanceError> {
         Err(TryLockError::Error(source)) => Err(InstanceError::Io {
             action: "probe",
             path,
-            source,
+            error: source,
         }),
     }
 }

@@ -1,0 +1,116 @@
+"""Fixtures for end-to-end tests: the real `ses` binary, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def ses_bin() -> str:
+    if os.environ.get("SES_BIN"):
+        return os.environ["SES_BIN"]
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return str(target / "debug" / "ses")
+
+
+SES = ses_bin()
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_until(pred, timeout: float = 15.0, what: str = "condition") -> None:
+    """Bounded wait for something that must happen; fails the test if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def daemon_pids(home: pathlib.Path) -> list[int]:
+    """Pids of live `ses daemon` processes serving `home`, read from /proc."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"daemon" in argv and str(home).encode() in argv and pid_alive(int(entry)):
+            if argv[-2:] == [b"daemon", b""] or b"daemon" == argv[-1]:
+                pids.append(int(entry))
+    return pids
+
+
+class Ses:
+    """Runs the `ses` binary against one home."""
+
+    def __init__(self, home: pathlib.Path, binary: str = SES):
+        self.home = home
+        self.binary = binary
+
+    def argv(self, *args: str) -> list[str]:
+        return [self.binary, "--home", str(self.home), *args]
+
+    def run(self, *args: str, check: bool = False, timeout: float = 60, **kw):
+        proc = subprocess.run(
+            self.argv(*args), capture_output=True, text=True, timeout=timeout, **kw
+        )
+        if check:
+            assert proc.returncode == 0, f"ses {args} failed: {proc.stderr}"
+        return proc
+
+    def json(self, *args: str, **kw):
+        proc = self.run(*args, "--json", check=True, **kw)
+        return json.loads(proc.stdout)
+
+    def daemon_pid(self) -> int:
+        return self.json("daemon", "status")["pid"]
+
+    def log(self) -> str:
+        path = self.home / "log" / "daemon.log"
+        return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture
+def scratch():
+    # Short paths: a Unix socket path may hold at most 107 bytes.
+    d = pathlib.Path(tempfile.mkdtemp(prefix="ses-", dir="/tmp"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def ses(scratch):
+    s = Ses(scratch / "home")
+    yield s
+    # Leave no daemon behind, whatever the test did.
+    for pid in daemon_pids(s.home):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
