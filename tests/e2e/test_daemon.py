@@ -113,7 +113,7 @@ def test_idle_daemon_exits(ses):
     assert "no clients for 1s" in ses.log()
 
 
-@pytest.mark.parametrize("scratch_mode", [0o700, 0o755])
+@pytest.mark.parametrize("scratch_mode", [0o700, 0o755], ids=["home-hidden", "home-visible"])
 def test_another_user_is_refused_with_a_clear_error(ses, scratch, scratch_mode):
     """Whether `nobody` can see the home (0755 parent) or not (0700), it gets a clear no."""
     os.chmod(scratch, scratch_mode)
