@@ -9,6 +9,7 @@
 //! | [`home`] | the per-user home directory: its layout, creation and validation |
 //! | [`identity`] | the user's ed25519 key, its `did:key` and libp2p peer id |
 //! | [`instance`] | the single-daemon lock: at most one daemon per home, ever |
+//! | [`store`] | content-addressed blobs (CIDv1, BLAKE3) in redb and files, verified reads |
 //!
 //! # Example: the core without a daemon
 //!
@@ -26,3 +27,4 @@
 pub mod home;
 pub mod identity;
 pub mod instance;
+pub mod store;
