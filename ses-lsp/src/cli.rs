@@ -34,6 +34,9 @@ pub enum Command {
     /// Other commands start the daemon on demand, so running it by hand is only needed to
     /// watch its log or to choose its idle timeout.
     Daemon(DaemonArgs),
+    /// The content store: blobs named by their content id (CIDv1, BLAKE3)
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Serve the Language Server Protocol on stdin/stdout (the command editors run)
     Lsp {
         /// Accepted for clients that pass it; stdio is the transport
@@ -75,6 +78,88 @@ pub enum DaemonCommand {
     Stop,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Store a file (or standard input, with -) and print its id; pinned unless --no-pin
+    Put {
+        /// The file to store, or - for standard input
+        path: PathBuf,
+        /// Do not pin: gc may remove the blob once its grace period has passed
+        #[arg(long)]
+        no_pin: bool,
+        /// Print JSON: {"cid", "size", "pinned"}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a blob's bytes, verified, to standard output or a file
+    Get {
+        /// The blob's id (bafkr4…)
+        id: String,
+        /// Write to this file instead of standard output (replaced only when complete)
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// Only these bytes: START..END (END exclusive) or START.. (to the end)
+        #[arg(long, value_name = "START..END", value_parser = parse_range)]
+        range: Option<(u64, Option<u64>)>,
+    },
+    /// Show a blob's size and whether it is pinned
+    Stat {
+        id: String,
+        /// Print JSON: {"cid", "size", "pinned"}
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every blob, sorted by id
+    Ls {
+        /// Print JSON: [{"cid", "size", "pinned"}, …]
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pin a blob: gc keeps it and everything it links to
+    Pin { id: String },
+    /// Remove a blob's pin
+    Unpin { id: String },
+    /// Check every blob against its id; list the damaged ones and exit 1 if there is any
+    Verify {
+        /// Print JSON: {"checked", "corrupt": [{"cid", "detail"}]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove blobs that no pin reaches and that are older than the grace period
+    Gc {
+        /// Spare blobs stored less than this long ago ("0s" collects everything unpinned)
+        #[arg(long, default_value = "15m", value_name = "DURATION")]
+        grace: humantime::Duration,
+        /// Print JSON: {"removed": […], "freed_bytes", "kept"}
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parses START..END or START.. into (start, end).
+fn parse_range(s: &str) -> Result<(u64, Option<u64>), String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("{s:?} is not START..END (END exclusive) or START.."))?;
+    let start = a
+        .parse::<u64>()
+        .map_err(|e| format!("start {a:?} is not a byte offset: {e}"))?;
+    let end = if b.is_empty() {
+        None
+    } else {
+        Some(
+            b.parse::<u64>()
+                .map_err(|e| format!("end {b:?} is not a byte offset: {e}"))?,
+        )
+    };
+    if let Some(end) = end
+        && end < start
+    {
+        return Err(format!("end {end} is before start {start}"));
+    }
+    Ok((start, end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +168,15 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ranges_parse() {
+        assert_eq!(parse_range("0..10"), Ok((0, Some(10))));
+        assert_eq!(parse_range("5.."), Ok((5, None)));
+        assert_eq!(parse_range("7..7"), Ok((7, Some(7))));
+        assert!(parse_range("10..5").is_err());
+        assert!(parse_range("x..5").is_err());
+        assert!(parse_range("5").is_err());
     }
 }

@@ -34,9 +34,9 @@ pub struct DaemonClient {
 /// Why a call failed: the daemon said no, or the connection broke.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    #[error("{0}")]
+    #[error(transparent)]
     Rpc(#[from] RpcError),
-    #[error("lost the connection to the daemon: {0}; see the daemon log for why")]
+    #[error("lost the connection to the daemon (see the daemon log for why)")]
     Io(#[from] io::Error),
     #[error("the daemon sent an unreadable response: {0}")]
     Protocol(String),

@@ -20,9 +20,14 @@ pub const MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const INVALID_PARAMS: i64 = -32602;
 pub const INTERNAL_ERROR: i64 = -32603;
+/// The request was well-formed but the operation failed (the message says why).
+pub const OPERATION_FAILED: i64 = -32000;
 /// The peer is not the daemon's owner.
 pub const UNAUTHORIZED: i64 = -32001;
+/// The thing the request names does not exist.
+pub const NOT_FOUND: i64 = -32002;
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]

@@ -7,6 +7,7 @@ import os
 import pathlib
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -76,12 +77,12 @@ class Ses:
     def argv(self, *args: str) -> list[str]:
         return [self.binary, "--home", str(self.home), *args]
 
-    def run(self, *args: str, check: bool = False, timeout: float = 60, **kw):
+    def run(self, *args: str, check: bool = False, timeout: float = 60, text: bool = True, **kw):
         proc = subprocess.run(
-            self.argv(*args), capture_output=True, text=True, timeout=timeout, **kw
+            self.argv(*args), capture_output=True, text=text, timeout=timeout, **kw
         )
         if check:
-            assert proc.returncode == 0, f"ses {args} failed: {proc.stderr}"
+            assert proc.returncode == 0, f"ses {args} failed: {proc.stderr!r}"
         return proc
 
     def json(self, *args: str, **kw):
@@ -114,3 +115,34 @@ def ses(scratch):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+class RpcClient:
+    """A raw JSON-RPC client on the daemon socket, independent of the Rust client."""
+
+    def __init__(self, sock_path: pathlib.Path, timeout: float = 30):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(sock_path))
+        self.file = self.sock.makefile("rb")
+        self.next_id = 1
+
+    def call(self, method: str, params: dict | None = None) -> dict:
+        """Returns the whole response object (with "result" or "error")."""
+        msg = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}
+        self.next_id += 1
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        line = self.file.readline()
+        if not line:
+            raise ConnectionError("daemon closed the connection")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

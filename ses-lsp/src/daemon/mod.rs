@@ -11,6 +11,8 @@
 //! message gets a JSON-RPC error and never ends the connection or the daemon; a panic in a
 //! handler becomes an internal-error response.
 
+mod store;
+
 use std::io;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::panic::AssertUnwindSafe;
@@ -24,6 +26,7 @@ use serde_json::{Value, json};
 use ses_core::home::Home;
 use ses_core::identity::Identity;
 use ses_core::instance::InstanceLock;
+use ses_core::store::Store;
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
@@ -46,6 +49,7 @@ pub struct DaemonConfig {
 pub struct Shared {
     pub home: Home,
     pub identity: Identity,
+    pub store: Arc<Store>,
     started: Instant,
     socket: PathBuf,
     config: DaemonConfig,
@@ -73,11 +77,13 @@ impl Drop for ClientGuard<'_> {
 pub async fn run(home: Home, config: DaemonConfig) -> anyhow::Result<()> {
     let lock = InstanceLock::acquire(&home)?;
     let identity = Identity::load_or_create(&home)?;
+    let store = Arc::new(Store::open(&home)?);
     let socket = home.socket_path();
     let listener = bind_owner_only(&socket)?;
     let shared = Arc::new(Shared {
         home,
         identity,
+        store,
         started: Instant::now(),
         socket: socket.clone(),
         config,
@@ -253,6 +259,38 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
                     }
                     return;
                 }
+                Ok(req) if req.method == "store.get" => {
+                    let Some(id) = req.id else { continue };
+                    match store::prepare_get(&shared.store, req.params).await {
+                        Err(e) => Some(rpc::response_line(id, Err(e))),
+                        Ok((blob, range)) => {
+                            let len = range.end - range.start;
+                            let ok = rpc::response_line(id, Ok(json!({"bytes": len})));
+                            if write.write_all(&ok).await.is_err() {
+                                return;
+                            }
+                            store::stream_get(shared.store.clone(), blob, range, write).await;
+                            return;
+                        }
+                    }
+                }
+                Ok(req) if req.method == "store.put_stream" => {
+                    let Some(id) = req.id else { continue };
+                    match store::prepare_put_stream(req.params) {
+                        Err(e) => Some(rpc::response_line(id, Err(e))),
+                        Ok(opts) => {
+                            if write
+                                .write_all(&rpc::response_line(id, Ok(json!({}))))
+                                .await
+                                .is_err()
+                            {
+                                return;
+                            }
+                            store::stream_put(shared.store.clone(), opts, reader, write).await;
+                            return;
+                        }
+                    }
+                }
                 Ok(req) => {
                     let result = AssertUnwindSafe(dispatch(&shared, &req.method, req.params))
                         .catch_unwind()
@@ -294,7 +332,10 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
 }
 
 /// The daemon's methods. Each returns plain JSON; errors carry a message for the user.
-async fn dispatch(shared: &Shared, method: &str, _params: Value) -> Result<Value, RpcError> {
+async fn dispatch(shared: &Shared, method: &str, params: Value) -> Result<Value, RpcError> {
+    if let Some(result) = store::dispatch(&shared.store, method, params).await {
+        return result;
+    }
     match method {
         "daemon.status" => Ok(json!({
             "pid": std::process::id(),
