@@ -28,6 +28,8 @@ pub const OPERATION_FAILED: i64 = -32000;
 pub const UNAUTHORIZED: i64 = -32001;
 /// The thing the request names does not exist.
 pub const NOT_FOUND: i64 = -32002;
+/// Writing to the client's output failed (e.g. a closed pipe).
+pub const OUTPUT_FAILED: i64 = -32003;
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]

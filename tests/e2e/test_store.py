@@ -248,3 +248,14 @@ def test_sigkill_during_puts_never_loses_an_acknowledged_blob(ses, scratch):
     assert list((ses.home / "store" / "tmp").iterdir()) == []
     print(f"{len(acknowledged)} of {len(sources)} distinct blobs acknowledged over 100 kills")
     assert len(acknowledged) > 0
+
+
+def test_get_into_a_pipe_that_closes_early_is_not_an_error(ses, scratch):
+    (scratch / "f").write_bytes(random_bytes(2_000_000, 9))
+    cid = ses.run("store", "put", str(scratch / "f"), check=True).stdout.strip()
+    proc = subprocess.run(
+        f"{' '.join(ses.argv('store', 'get', cid))} | head -c 10 | wc -c; exit ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "10" and proc.stderr == ""

@@ -22,10 +22,12 @@
 //! * **gc never races a put**: the commit of a put and gc's delete-then-unlink run under one
 //!   lock, and gc spares blobs younger than its grace period, so a blob whose put was just
 //!   acknowledged survives until its writer has had time to pin or link it.
-//! * Memory is bounded for any blob size: an import holds one 1 MiB read buffer, one 16 KiB
-//!   chunk group and O(log n) hashes; a read holds at most two 4 MiB segments.
+//! * Memory is bounded for any blob size: an import holds at most six 1 MiB chunks, one
+//!   16 KiB chunk group and O(log n) hashes (about 6.1 MiB for a 4 GiB file); a read holds
+//!   at most five 4 MiB segment buffers (20 MiB).
 
 mod id;
+mod import;
 mod verified;
 
 use std::collections::BTreeSet;
@@ -95,6 +97,8 @@ pub enum StoreError {
     },
     #[error("cannot read the input: {0}")]
     Input(io::Error),
+    #[error("cannot write the output: {0}")]
+    Output(io::Error),
     #[error("the store database {path} failed: {error}")]
     Db { path: PathBuf, error: redb::Error },
 }
@@ -222,20 +226,6 @@ impl Drop for TempFile {
     }
 }
 
-/// Copies everything it reads into a writer: the import reads its input once.
-struct Tee<R, W> {
-    reader: R,
-    writer: W,
-}
-
-impl<R: Read, W: Write> Read for Tee<R, W> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.reader.read(buf)?;
-        self.writer.write_all(&buf[..n])?;
-        Ok(n)
-    }
-}
-
 impl Store {
     /// Opens (creating if needed) the store of `home`. Only one process may have it open:
     /// the daemon.
@@ -358,25 +348,7 @@ impl Store {
         }
         let data = TempFile::new(&self.tmp_dir, "data")?;
         let outboard = TempFile::new(&self.tmp_dir, "obao4")?;
-        let root =
-            {
-                let mut tee = Tee {
-                    reader: &mut input,
-                    writer: BufWriter::with_capacity(IO_BUF, &data.file),
-                };
-                let tree = BaoTree::new(size, BLOCK_SIZE);
-                let mut ob = BufWriter::with_capacity(64 * 1024, &outboard.file);
-                let root = bao_tree::io::sync::outboard_post_order(&mut tee, tree, &mut ob)
-                    .map_err(|e| match e.kind() {
-                        io::ErrorKind::UnexpectedEof => {
-                            StoreError::InputChanged(format!("it ended before {size} bytes"))
-                        }
-                        _ => StoreError::Input(e),
-                    })?;
-                ob.flush().map_err(io_err("write", &outboard.path))?;
-                tee.writer.flush().map_err(io_err("write", &data.path))?;
-                root
-            };
+        let root = import::write_and_hash(&mut input, size, &data.file, &outboard.file)?;
         let mut extra = [0u8; 1];
         if input.read(&mut extra).map_err(StoreError::Input)? != 0 {
             return Err(StoreError::InputChanged(format!(
@@ -580,7 +552,7 @@ impl Store {
         if flags & FLAG_INLINE != 0 {
             let bytes = self.inline_bytes(id)?;
             let slice = &bytes[range.start as usize..range.end as usize];
-            out.write_all(slice).map_err(StoreError::Input)?;
+            out.write_all(slice).map_err(StoreError::Output)?;
             return Ok(slice.len() as u64);
         }
         verified::read_range(

@@ -1,7 +1,9 @@
 //! `ses store …`: the content store from the command line.
 
 use std::fs;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, IoSlice};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,6 +15,8 @@ use ses_core::store::BlobId;
 use super::{print_json, str_field};
 use crate::cli::StoreCommand;
 use crate::client::DaemonClient;
+use crate::rpc;
+use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags, sendmsg};
 
 /// Ids are checked here, not by clap, so a malformed one is an error (exit 1) that says
 /// what an id looks like, not a usage error.
@@ -157,89 +161,88 @@ fn put(home: &Home, path: &Path, pin: bool) -> anyhow::Result<Value> {
     Ok(reply)
 }
 
-/// Receives the frames of `store.get`; writes them to stdout, or to a temporary file
-/// beside `output` that replaces it only when every byte has arrived verified.
+/// Sends our output — standard output, or a temporary file beside `output` that replaces
+/// it only when every byte arrived verified — to the daemon, which writes the blob into it.
 fn get(
     home: &Home,
     id: &str,
     output: Option<PathBuf>,
     range: Option<(u64, Option<u64>)>,
 ) -> anyhow::Result<()> {
+    let temp = match &output {
+        None => None,
+        Some(path) => {
+            if path.is_dir() {
+                bail!("{} is a directory: give a file name to -o", path.display());
+            }
+            // 0666 less the umask, like any file a command creates.
+            let file = tempfile::Builder::new()
+                .prefix(".ses-get-")
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+                .tempfile_in(parent_dir(path))
+                .with_context(|| format!("cannot write into {}", parent_dir(path).display()))?;
+            Some(file)
+        }
+    };
     let mut client = DaemonClient::connect_or_start(home)?;
     let mut params = json!({"cid": id});
     if let Some((start, end)) = range {
         params["range"] = json!([start, end]);
     }
     client.call("store.get", params).map_err(|e| anyhow!(e))?;
-    let (mut reader, _writer) = client.into_parts();
-
-    let mut temp = None;
-    let mut sink: Box<dyn Write> = match &output {
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-        Some(path) => {
-            if path.is_dir() {
-                bail!("{} is a directory: give a file name to -o", path.display());
-            }
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            // 0666 less the umask, like any file a command creates.
-            let file = tempfile::Builder::new()
-                .prefix(".ses-get-")
-                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
-                .tempfile_in(dir)
-                .with_context(|| format!("cannot write into {}", dir.display()))?;
-            let handle = file.reopen()?;
-            temp = Some(file);
-            Box::new(io::BufWriter::with_capacity(1 << 20, handle))
-        }
+    let (mut reader, writer) = client.into_parts();
+    let stdout = io::stdout();
+    let fd = match &temp {
+        Some(file) => file.as_file().as_fd(),
+        None => stdout.as_fd(),
     };
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let mut len = [0u8; 4];
-        reader
-            .read_exact(&mut len)
-            .context("the daemon closed the connection mid-blob")?;
-        let len = u32::from_be_bytes(len) as usize;
-        if len == 0 {
-            break;
-        }
-        if len > buf.len() {
-            buf.resize(len, 0);
-        }
-        reader
-            .read_exact(&mut buf[..len])
-            .context("the daemon closed the connection mid-blob")?;
-        if let Err(e) = sink.write_all(&buf[..len]) {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                // `ses store get X | head`: the reader has what it wanted.
-                return Ok(());
-            }
-            return Err(e).context("cannot write the output");
-        }
-    }
+    send_fd(&writer, fd).context("cannot hand the output to the daemon")?;
     let mut line = String::new();
-    reader.read_line(&mut line)?;
+    reader
+        .read_line(&mut line)
+        .context("lost the connection to the daemon mid-blob")?;
     let trailer: Value = serde_json::from_str(&line)
-        .map_err(|e| anyhow!("the daemon sent an unreadable trailer: {e}"))?;
+        .map_err(|e| anyhow!("the daemon sent an unreadable answer: {e}"))?;
     if let Some(err) = trailer.get("error") {
-        // The temporary file is dropped (deleted); `output` keeps what it had.
+        // `ses store get X | head`: the reader closed the pipe once it had enough.
+        if output.is_none()
+            && err["code"] == json!(rpc::OUTPUT_FAILED)
+            && str_field(err, "message").contains("Broken pipe")
+        {
+            return Ok(());
+        }
+        // A temporary file is deleted on drop; `output` keeps what it had.
         bail!("{}", str_field(err, "message"));
     }
-    sink.flush().context("cannot write the output")?;
-    drop(sink);
     if let (Some(temp), Some(path)) = (temp, output) {
         temp.as_file().sync_all()?;
         temp.persist(&path)
             .map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
-        fs::File::open(
-            path.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new(".")),
-        )
-        .and_then(|d| d.sync_all())
-        .ok();
+        // Make the rename durable too.
+        let _ = fs::File::open(parent_dir(&path)).and_then(|d| d.sync_all());
     }
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Sends one byte carrying `fd` (SCM_RIGHTS).
+fn send_fd(socket: &std::os::unix::net::UnixStream, fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    let fds = [fd];
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(io::Error::other("no room for the descriptor"));
+    }
+    sendmsg(
+        socket,
+        &[IoSlice::new(b"F")],
+        &mut control,
+        SendFlags::empty(),
+    )?;
     Ok(())
 }

@@ -269,7 +269,16 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
                             if write.write_all(&ok).await.is_err() {
                                 return;
                             }
-                            store::stream_get(shared.store.clone(), blob, range, write).await;
+                            // Bulk bytes go out through a plain blocking socket on the
+                            // blocking pool: no runtime hop per write.
+                            let stream =
+                                match reader.into_inner().reunite(write).map(|s| s.into_std()) {
+                                    Ok(Ok(stream)) if stream.set_nonblocking(false).is_ok() => {
+                                        stream
+                                    }
+                                    _ => return,
+                                };
+                            store::stream_get(shared.store.clone(), blob, range, stream).await;
                             return;
                         }
                     }

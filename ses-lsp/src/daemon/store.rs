@@ -2,20 +2,25 @@
 //!
 //! Two methods switch the connection to a stream after their JSON-RPC response, as
 //! `lsp.open` does, and the connection closes when the stream ends:
-//! * `store.get` — the daemon sends frames (u32 big-endian length, then that many verified
-//!   bytes); a zero-length frame ends the data, then one JSON line:
-//!   `{"done": true, "bytes": N}` or `{"error": {code, message}}`.
+//! * `store.get` — the client answers the response with one byte carrying its output file
+//!   descriptor (`SCM_RIGHTS`): standard output or the temporary file behind `-o`. The
+//!   daemon writes the verified bytes straight to it — they never cross the socket — and
+//!   then sends one JSON line: `{"done": true, "bytes": N}` or `{"error": {code, message}}`.
 //! * `store.put_stream` — the client sends raw bytes and shuts down its write half; the
 //!   daemon answers with one JSON line: `{"cid", "size", "pinned"}` or `{"error": …}`.
 //!
 //! Every store call runs on the blocking pool: the store does synchronous file I/O.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, IoSliceMut, Write};
+use std::mem::MaybeUninit;
 use std::ops::Range;
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, recvmsg};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use ses_core::store::{BlobId, BlobInfo, PutOptions, Store, StoreError};
@@ -41,6 +46,7 @@ pub fn store_error(e: StoreError) -> RpcError {
     let code = match e {
         StoreError::NotFound(_) => rpc::NOT_FOUND,
         StoreError::RangePastEnd { .. } | StoreError::BadRange { .. } => rpc::INVALID_PARAMS,
+        StoreError::Output(_) => rpc::OUTPUT_FAILED,
         _ => rpc::OPERATION_FAILED,
     };
     RpcError::new(code, e.to_string())
@@ -243,55 +249,57 @@ pub async fn prepare_get(
     Ok((id, range))
 }
 
-/// Prefixes every write with its length: the frames of `store.get`.
-struct FrameWriter<W: Write>(W);
+/// How long the daemon waits for the client's output descriptor.
+const FD_TIMEOUT: Duration = Duration::from_secs(30);
 
-impl<W: Write> Write for FrameWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.write_all(buf)?;
-        Ok(buf.len())
+/// Receives the one file descriptor the client sends after `store.get`'s response.
+fn receive_fd(socket: &UnixStream) -> io::Result<File> {
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let mut byte = [0u8; 1];
+    let got = recvmsg(
+        socket,
+        &mut [IoSliceMut::new(&mut byte)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )?;
+    if got.bytes == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
     }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        // Frames of at most 1 MiB keep the client's buffer small.
-        for chunk in buf.chunks(1 << 20) {
-            self.0.write_all(&(chunk.len() as u32).to_be_bytes())?;
-            self.0.write_all(chunk)?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
+    let fd = control
+        .drain()
+        .find_map(|msg| match msg {
+            RecvAncillaryMessage::ScmRights(mut fds) => fds.next(),
+            _ => None,
+        })
+        .ok_or_else(|| io::Error::other("the message carried no file descriptor"))?;
+    Ok(File::from(fd))
 }
 
-/// Streams verified bytes of `range`, then the end frame and the trailer line.
-pub async fn stream_get<W>(store: Arc<Store>, id: BlobId, range: Range<u64>, write: W)
-where
-    W: AsyncWrite + Unpin + Send + 'static,
-{
+/// Writes the verified bytes of `range` to the descriptor the client sends, then the
+/// trailer line.
+pub async fn stream_get(store: Arc<Store>, id: BlobId, range: Range<u64>, socket: UnixStream) {
     let task = tokio::task::spawn_blocking(move || {
-        let mut frames = FrameWriter(io::BufWriter::with_capacity(
-            1 << 20,
-            SyncIoBridge::new(write),
-        ));
-        let result = store.read_range(&id, Some(range), &mut frames);
-        let trailer = match result {
-            Ok(n) => json!({"done": true, "bytes": n}),
-            Err(e) => {
-                tracing::warn!("store.get {id}: {e}");
-                json!({"error": store_error(e)})
-            }
+        let trailer = match socket
+            .set_read_timeout(Some(FD_TIMEOUT))
+            .and_then(|()| receive_fd(&socket))
+        {
+            Err(e) => json!({"error": RpcError::new(
+                rpc::INVALID_REQUEST,
+                format!("store.get expects the output file descriptor after its response: {e}"),
+            )}),
+            Ok(mut output) => match store.read_range(&id, Some(range), &mut output) {
+                Ok(n) => json!({"done": true, "bytes": n}),
+                Err(e) => {
+                    tracing::warn!("store.get {id}: {e}");
+                    json!({"error": store_error(e)})
+                }
+            },
         };
-        let mut out = frames.0;
         let mut line = serde_json::to_vec(&trailer).expect("invariant: a Value serialises");
         line.push(b'\n');
         // The client may have gone; nothing more to do then.
-        let _ = out
-            .write_all(&0u32.to_be_bytes())
-            .and_then(|()| out.write_all(&line))
-            .and_then(|()| out.flush());
+        let _ = (&socket).write_all(&line);
     });
     let _ = task.await;
 }
