@@ -6,6 +6,7 @@
 //!
 //! | module | capability |
 //! | --- | --- |
+//! | [`attribution`] | line ownership from git history, with `git blame` parity |
 //! | [`home`] | the per-user home directory: its layout, creation and validation |
 //! | [`identity`] | the user's ed25519 key, its `did:key` and libp2p peer id |
 //! | [`instance`] | the single-daemon lock: at most one daemon per home, ever |
@@ -24,6 +25,7 @@
 //! assert_eq!(Identity::load_or_create(&home).unwrap().did(), id.did());
 //! ```
 
+pub mod attribution;
 pub mod home;
 pub mod identity;
 pub mod instance;

@@ -1,0 +1,424 @@
+//! Attribution: who wrote the lines that are in a repository now, as `git blame` says, and
+//! how those lines add up per person.
+//!
+//! [`index`] walks history once and keeps the owner of every line of every file; this module
+//! opens repositories, resolves revisions and paths, and sums lines into people:
+//! `lines` counts a line for its blamed commit's (mailmapped) author exactly as `git blame`
+//! would; `credit` splits a line equally among that author and the commit's
+//! `Co-authored-by:` trailers.
+//!
+//! Invariants: never writes to the repository; a line's owner at a revision equals
+//! `git blame`'s for that line, except the divergences listed in `ARCHITECTURE.md`; output
+//! is sorted (people by credit then email, files by path), never in hash-map order.
+
+pub mod index;
+mod lines;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+
+pub use index::{CommitInfo, CommitIx, FileOwners, Index, Person, TreeState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttributionError {
+    #[error("{path} is not inside a git repository: run this in a repository or pass its path")]
+    NotARepository { path: PathBuf },
+    #[error("the repository {path} has no commits yet: commit something first")]
+    EmptyRepository { path: PathBuf },
+    #[error("unknown revision {rev:?} in {path}: check it with `git rev-parse {rev}`")]
+    UnknownRevision { rev: String, path: PathBuf },
+    #[error("{file} is not in revision {rev}: check the path, or commit the file first")]
+    NotInRevision { file: String, rev: String },
+    #[error("{path} is outside the repository at {repo}")]
+    OutsideRepository { path: PathBuf, repo: PathBuf },
+    #[error("cannot {action}: {error}")]
+    Git {
+        action: &'static str,
+        error: git2::Error,
+    },
+    #[error("internal error in attribution: {0}; please report it")]
+    Internal(String),
+}
+
+impl AttributionError {
+    fn git(action: &'static str) -> impl FnOnce(git2::Error) -> AttributionError {
+        move |error| AttributionError::Git { action, error }
+    }
+}
+
+pub type Result<T, E = AttributionError> = std::result::Result<T, E>;
+
+/// The owner of one line, for `ses blame`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineOwner {
+    /// 1-based, as `git blame` numbers lines.
+    pub line: u32,
+    pub commit: Oid,
+    pub author: Person,
+}
+
+/// One person's part of a revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthorTotal {
+    pub person: Person,
+    /// Lines whose blamed commit this person authored (what `git blame` counts).
+    pub lines: u64,
+    /// Lines credited, co-authored lines split equally among their authors.
+    pub credit: f64,
+}
+
+/// One file's lines by author email.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileTotal {
+    pub path: String,
+    pub lines: u64,
+    /// (email, lines), most lines first.
+    pub authors: Vec<(String, u64)>,
+}
+
+/// The attribution of a whole revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    pub rev: Oid,
+    /// Lines of included files by included people: what shares are shares of.
+    pub total_lines: u64,
+    pub authors: Vec<AuthorTotal>,
+    pub files: Vec<FileTotal>,
+    /// Bot accounts left out, with the lines they own.
+    pub excluded_people: Vec<(Person, u64)>,
+    /// Vendored or generated files left out, with their lines and why.
+    pub excluded_files: Vec<ExcludedFile>,
+}
+
+/// A file attribution leaves out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExcludedFile {
+    pub path: String,
+    pub lines: u64,
+    /// The `.gitattributes` attribute that excluded it (`linguist-vendored`, …).
+    pub reason: &'static str,
+}
+
+/// Whether a person is a bot: GitHub's `[bot]` accounts.
+pub fn is_bot(person: &Person) -> bool {
+    person.name.contains("[bot]") || person.email.contains("[bot]")
+}
+
+/// A repository opened for attribution, with its index.
+pub struct RepoAttribution {
+    repo: Repository,
+    root: PathBuf,
+    index: Index,
+}
+
+impl RepoAttribution {
+    /// Opens the repository containing `path` (a directory or a file in it).
+    pub fn discover(path: &Path) -> Result<RepoAttribution> {
+        let repo = Repository::discover(path).map_err(|e| match e.code() {
+            git2::ErrorCode::NotFound => AttributionError::NotARepository {
+                path: path.to_owned(),
+            },
+            _ => AttributionError::Git {
+                action: "open the repository",
+                error: e,
+            },
+        })?;
+        let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+        Ok(RepoAttribution {
+            repo,
+            root,
+            index: Index::new(),
+        })
+    }
+
+    /// The repository's top directory (the git directory for a bare repository).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The commit a revision names (`HEAD`, a branch, a tag, an id…).
+    pub fn resolve(&self, rev: &str) -> Result<Oid> {
+        if rev == "HEAD" && self.repo.head().is_err() {
+            return Err(AttributionError::EmptyRepository {
+                path: self.root.clone(),
+            });
+        }
+        self.repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|_| AttributionError::UnknownRevision {
+                rev: rev.to_owned(),
+                path: self.root.clone(),
+            })
+    }
+
+    /// A path inside the repository as git names it (relative, `/`-separated).
+    pub fn repo_path(&self, path: &Path) -> Result<Vec<u8>> {
+        use std::os::unix::ffi::OsStrExt;
+        let abs = std::path::absolute(path).map_err(|_| AttributionError::OutsideRepository {
+            path: path.to_owned(),
+            repo: self.root.clone(),
+        })?;
+        // Resolve symlinked parents (e.g. /tmp) the same way on both sides.
+        let canon_root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        let canon = abs
+            .parent()
+            .and_then(|p| p.canonicalize().ok())
+            .map(|p| p.join(abs.file_name().unwrap_or_default()))
+            .unwrap_or(abs);
+        let rel =
+            canon
+                .strip_prefix(&canon_root)
+                .map_err(|_| AttributionError::OutsideRepository {
+                    path: path.to_owned(),
+                    repo: self.root.clone(),
+                })?;
+        Ok(rel.as_os_str().as_bytes().to_vec())
+    }
+
+    /// The state of every file at `rev`, building or updating the index as needed.
+    pub fn state(
+        &mut self,
+        rev: Oid,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<std::sync::Arc<TreeState>> {
+        self.index.state_at(&self.repo, rev, progress)
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// `git blame` of one file at `rev`.
+    pub fn blame(&mut self, rev: Oid, path: &[u8]) -> Result<Vec<LineOwner>> {
+        let state = self.state(rev, &mut |_, _| {})?;
+        let file = state
+            .get(path)
+            .ok_or_else(|| AttributionError::NotInRevision {
+                file: String::from_utf8_lossy(path).into_owned(),
+                rev: rev.to_string(),
+            })?;
+        Ok(file
+            .owners
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let info = self.index.commit(c);
+                LineOwner {
+                    line: i as u32 + 1,
+                    commit: info.id,
+                    author: info.author.clone(),
+                }
+            })
+            .collect())
+    }
+
+    /// The blame of `text` — a working-tree file or an editor's unsaved buffer — for
+    /// `path`: lines unchanged from HEAD's version keep its owners; the others are
+    /// uncommitted (commit id all zeros, as `git blame` shows them) and credited to the
+    /// local user from git config.
+    pub fn blame_text(&mut self, path: &[u8], text: &[u8]) -> Result<Vec<LineOwner>> {
+        let local = self.local_user();
+        let uncommitted = |line: usize| LineOwner {
+            line: line as u32 + 1,
+            commit: Oid::ZERO_SHA1,
+            author: local.clone(),
+        };
+        let head = match self.repo.head().ok().and_then(|h| h.target()) {
+            Some(head) => head,
+            None => return Ok((0..lines::count_lines(text)).map(uncommitted).collect()),
+        };
+        let state = self.state(head, &mut |_, _| {})?;
+        let Some(file) = state.get(path) else {
+            return Ok((0..lines::count_lines(text)).map(uncommitted).collect());
+        };
+        let committed = self
+            .repo
+            .find_blob(file.blob)
+            .map_err(AttributionError::git("read a blob"))?;
+        Ok(lines::unchanged_from(committed.content(), text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, from)| match from {
+                Some(j) => {
+                    let info = self.index.commit(file.owners[j as usize]);
+                    LineOwner {
+                        line: i as u32 + 1,
+                        commit: info.id,
+                        author: info.author.clone(),
+                    }
+                }
+                None => uncommitted(i),
+            })
+            .collect())
+    }
+
+    /// The person uncommitted lines belong to: `user.name` and `user.email`.
+    pub fn local_user(&self) -> Person {
+        let config = self.repo.config().ok();
+        let get = |key: &str| config.as_ref().and_then(|c| c.get_string(key).ok());
+        Person {
+            name: get("user.name").unwrap_or_else(|| "Not Committed Yet".into()),
+            email: get("user.email").unwrap_or_else(|| "not.committed.yet".into()),
+        }
+    }
+
+    /// Lines and credit per person, and per file, at `rev`.
+    pub fn attribute(
+        &mut self,
+        rev: Oid,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Attribution> {
+        let state = self.state(rev, progress)?;
+        let mailmap = self
+            .repo
+            .mailmap()
+            .map_err(AttributionError::git("read .mailmap"))?;
+        // Per commit: its authors (author first, then distinct co-authors).
+        let mut authors_of: BTreeMap<CommitIx, Vec<Person>> = BTreeMap::new();
+        let mut people: BTreeMap<String, (Person, u64, f64)> = BTreeMap::new();
+        let mut bots: BTreeMap<String, (Person, u64)> = BTreeMap::new();
+        let mut files = Vec::with_capacity(state.len());
+        let mut excluded_files = Vec::new();
+        let mut total = 0u64;
+        let mut paths: Vec<&std::sync::Arc<[u8]>> = state.keys().collect();
+        paths.sort();
+        for path in paths {
+            let file = &state[path];
+            let shown = String::from_utf8_lossy(path).into_owned();
+            if let Some(reason) = self.excluded_by_attributes(path) {
+                excluded_files.push(ExcludedFile {
+                    path: shown,
+                    lines: file.owners.len() as u64,
+                    reason,
+                });
+                continue;
+            }
+            let mut per_email: BTreeMap<String, u64> = BTreeMap::new();
+            let mut lines = 0u64;
+            for &c in file.owners.iter() {
+                let who = authors_of
+                    .entry(c)
+                    .or_insert_with(|| commit_people(self.index.commit(c), &mailmap));
+                let author = &who[0];
+                if is_bot(author) {
+                    bots.entry(author.email.clone())
+                        .or_insert_with(|| (author.clone(), 0))
+                        .1 += 1;
+                    continue;
+                }
+                lines += 1;
+                *per_email.entry(author.email.clone()).or_default() += 1;
+                let humans: Vec<&Person> = who.iter().filter(|p| !is_bot(p)).collect();
+                let share = 1.0 / humans.len() as f64;
+                for p in humans {
+                    let entry = people
+                        .entry(p.email.clone())
+                        .or_insert_with(|| (p.clone(), 0, 0.0));
+                    if p.email == author.email {
+                        entry.1 += 1;
+                    }
+                    entry.2 += share;
+                }
+            }
+            total += lines;
+            let mut authors: Vec<(String, u64)> = per_email.into_iter().collect();
+            authors.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            files.push(FileTotal {
+                path: shown,
+                lines,
+                authors,
+            });
+        }
+        let mut authors: Vec<AuthorTotal> = people
+            .into_values()
+            .map(|(person, lines, credit)| AuthorTotal {
+                person,
+                lines,
+                credit,
+            })
+            .collect();
+        authors.sort_by(|a, b| {
+            b.credit
+                .total_cmp(&a.credit)
+                .then_with(|| a.person.email.cmp(&b.person.email))
+        });
+        Ok(Attribution {
+            rev,
+            total_lines: total,
+            authors,
+            files,
+            excluded_people: bots.into_values().collect(),
+            excluded_files,
+        })
+    }
+
+    /// `linguist-vendored` or `linguist-generated` from `.gitattributes` (working tree,
+    /// then index), as GitHub's linguist reads them.
+    fn excluded_by_attributes(&self, path: &[u8]) -> Option<&'static str> {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(path));
+        ["linguist-vendored", "linguist-generated"]
+            .into_iter()
+            .find(|attr| {
+                let value = self
+                    .repo
+                    .get_attr_bytes(path, attr, git2::AttrCheckFlags::FILE_THEN_INDEX)
+                    .ok()
+                    .flatten();
+                match value.map(|v| git2::AttrValue::from_bytes(Some(v))) {
+                    Some(git2::AttrValue::True) => true,
+                    Some(git2::AttrValue::String(v)) => {
+                        matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes")
+                    }
+                    Some(git2::AttrValue::Bytes(v)) => v == b"true" || v == b"1",
+                    _ => false,
+                }
+            })
+    }
+}
+
+/// A commit's author and its distinct `Co-authored-by:` people, mailmapped.
+fn commit_people(commit: &CommitInfo, mailmap: &git2::Mailmap) -> Vec<Person> {
+    let mut people = vec![commit.author.clone()];
+    for line in commit.message.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("co-authored-by") {
+            continue;
+        }
+        let value = value.trim();
+        let (Some(lt), Some(gt)) = (value.find('<'), value.rfind('>')) else {
+            continue;
+        };
+        if gt < lt {
+            continue;
+        }
+        let name = value[..lt].trim();
+        let email = value[lt + 1..gt].trim();
+        let (name, email) = match git2::Signature::now(name, email)
+            .ok()
+            .and_then(|s| mailmap.resolve_signature(&s).ok())
+        {
+            Some(s) => (
+                String::from_utf8_lossy(s.name_bytes()).into_owned(),
+                String::from_utf8_lossy(s.email_bytes()).into_owned(),
+            ),
+            None => (name.to_owned(), email.to_owned()),
+        };
+        if !people.iter().any(|p| p.email.eq_ignore_ascii_case(&email)) {
+            people.push(Person { name, email });
+        }
+    }
+    people
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,545 @@
+//! Parity with the `git` CLI's blame on repositories the tests build with `git` itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::*;
+
+/// A scratch repository driven by the `git` CLI, with fixed dates so runs repeat.
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    tick: u64,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("repo");
+        std::fs::create_dir(&dir).unwrap();
+        let f = Fixture {
+            _tmp: tmp,
+            dir,
+            tick: 0,
+        };
+        f.git(&["init", "-q", "-b", "main"]);
+        f.git(&["config", "user.name", "Local User"]);
+        f.git(&["config", "user.email", "local@example.com"]);
+        f.git(&["config", "commit.gpgsign", "false"]);
+        f
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.git_env(args, &[])
+    }
+
+    fn git_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&self.dir)
+            .envs(env.iter().copied())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.dir.parent().unwrap())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Like `git`, but a failure is fine (a merge that stops on conflicts).
+    fn git_may_fail(&self, args: &[&str]) {
+        let _ = Command::new("git")
+            .args(args)
+            .current_dir(&self.dir)
+            .env("HOME", self.dir.parent().unwrap())
+            .output()
+            .unwrap();
+    }
+
+    fn write(&self, path: &str, content: &str) {
+        let p = self.dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+
+    fn commit(&mut self, who: &str, msg: &str) -> String {
+        self.tick += 1;
+        let date = format!("{} +0000", 1_700_000_000 + self.tick * 60);
+        let email = format!("{}@example.com", who.to_lowercase());
+        self.git(&["add", "-A"]);
+        self.git_env(
+            &["commit", "-q", "--allow-empty", "-m", msg],
+            &[
+                ("GIT_AUTHOR_NAME", who),
+                ("GIT_AUTHOR_EMAIL", &email),
+                ("GIT_AUTHOR_DATE", &date),
+                ("GIT_COMMITTER_NAME", who),
+                ("GIT_COMMITTER_EMAIL", &email),
+                ("GIT_COMMITTER_DATE", &date),
+            ],
+        );
+        self.git(&["rev-parse", "HEAD"]).trim().to_owned()
+    }
+
+    /// `git blame --line-porcelain` of every file at HEAD: path → commit per line.
+    fn git_blame_all(&self) -> BTreeMap<String, Vec<String>> {
+        let files = self.git(&["ls-tree", "-r", "--name-only", "-z", "HEAD"]);
+        let mut out = BTreeMap::new();
+        for path in files.split('\0').filter(|p| !p.is_empty()) {
+            let porcelain = self.git(&["blame", "--line-porcelain", "HEAD", "--", path]);
+            let commits = porcelain
+                .lines()
+                .filter(|l| l.len() > 40 && l.as_bytes()[40] == b' ')
+                .filter(|l| l[..40].bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(|l| l[..40].to_owned())
+                .collect();
+            out.insert(path.to_owned(), commits);
+        }
+        out
+    }
+
+    fn our_blame_all(&self) -> BTreeMap<String, Vec<String>> {
+        let mut repo = RepoAttribution::discover(&self.dir).unwrap();
+        let head = repo.resolve("HEAD").unwrap();
+        let state = repo.state(head, &mut |_, _| {}).unwrap();
+        state
+            .iter()
+            .map(|(path, file)| {
+                let commits = file
+                    .owners
+                    .iter()
+                    .map(|&c| repo.index().commit(c).id.to_string())
+                    .collect();
+                (String::from_utf8_lossy(path).into_owned(), commits)
+            })
+            .collect()
+    }
+
+    fn assert_parity(&self) {
+        let theirs = self.git_blame_all();
+        let ours = self.our_blame_all();
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            theirs.keys().collect::<Vec<_>>(),
+            "file sets differ"
+        );
+        for (path, lines) in &theirs {
+            let mine = &ours[path];
+            assert_eq!(mine.len(), lines.len(), "{path}: line count");
+            for (i, (a, b)) in mine.iter().zip(lines).enumerate() {
+                assert_eq!(a, b, "{path}:{} owner differs", i + 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn linear_history_matches_git_blame() {
+    let mut f = Fixture::new();
+    f.write("src/lib.rs", "fn a() {\n    1\n}\n\nfn b() {\n    2\n}\n");
+    f.write("README", "hello\n");
+    f.commit("Alice", "start");
+    f.write(
+        "src/lib.rs",
+        "fn a() {\n    1\n}\n\nfn c() {\n    3\n}\n\nfn b() {\n    2\n}\n",
+    );
+    f.commit("Bob", "add c");
+    f.write(
+        "src/lib.rs",
+        "fn a() {\n    10\n}\n\nfn c() {\n    3\n}\n\nfn b() {\n    2\n}",
+    );
+    f.write("README", "hello\nworld\n");
+    f.commit("Carol", "tweak, drop the last newline");
+    f.write(
+        "src/lib.rs",
+        "fn c() {\n    3\n}\n\nfn a() {\n    10\n}\n\nfn b() {\n    2\n}\n",
+    );
+    f.commit("Alice", "move a below c");
+    f.git(&["rm", "-q", "README"]);
+    f.write("docs/guide.md", "# Guide\n\n}\n}\n\n}\n");
+    f.commit("Bob", "docs, braces");
+    f.assert_parity();
+}
+
+#[test]
+fn merges_and_a_conflict_resolution_match_git_blame() {
+    let mut f = Fixture::new();
+    f.write("a.txt", "one\ntwo\nthree\nfour\nfive\n");
+    f.write("b.txt", "alpha\nbeta\n");
+    f.commit("Alice", "base");
+    f.git(&["checkout", "-q", "-b", "feature"]);
+    f.write("a.txt", "one\nTWO\nthree\nfour\nfive\nsix\n");
+    f.write("b.txt", "alpha\nbeta\ngamma\n");
+    f.commit("Bob", "feature work");
+    f.git(&["checkout", "-q", "main"]);
+    f.write("a.txt", "zero\none\ntwo\nthree\nfour\nfive\n");
+    f.write("c.txt", "main only\n");
+    f.commit("Carol", "main work");
+    // A clean merge.
+    f.git_env(
+        &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"],
+        &[
+            ("GIT_AUTHOR_DATE", "1700001000 +0000"),
+            ("GIT_COMMITTER_DATE", "1700001000 +0000"),
+        ],
+    );
+    // A conflict, resolved by hand with lines from both sides and new ones.
+    f.git(&["checkout", "-q", "feature"]);
+    f.write("a.txt", "one\nTWO\nthree\nFOUR (feature)\nfive\nsix\n");
+    f.commit("Bob", "feature: four");
+    f.git(&["checkout", "-q", "main"]);
+    f.write("a.txt", "zero\none\nTWO\nthree\nFOUR (main)\nfive\nsix\n");
+    f.commit("Carol", "main: four");
+    f.git_may_fail(&["merge", "--no-ff", "--no-commit", "feature"]);
+    f.write(
+        "a.txt",
+        "zero\none\nTWO\nthree\nFOUR (feature)\nFOUR (main)\nresolved\nfive\nsix\n",
+    );
+    f.commit("Dave", "merge feature, resolve four");
+    // A merge whose result equals the second parent's file: git passes it all to parent 2.
+    f.git(&["checkout", "-q", "-b", "side"]);
+    f.write("b.txt", "alpha\nbeta\ngamma\ndelta\n");
+    f.commit("Erin", "side");
+    f.git(&["checkout", "-q", "main"]);
+    f.write("b.txt", "ALPHA\nbeta\ngamma\n");
+    f.commit("Alice", "main b");
+    f.git_may_fail(&["merge", "--no-ff", "--no-commit", "side"]);
+    f.write("b.txt", "alpha\nbeta\ngamma\ndelta\n");
+    f.commit("Erin", "take side's b");
+    f.assert_parity();
+}
+
+#[test]
+fn renames_are_followed_as_git_blame_follows_them() {
+    let mut f = Fixture::new();
+    let body: String = (0..30).map(|i| format!("line {i}\n")).collect();
+    f.write("old/name.txt", &body);
+    f.write("keep.txt", "keep\n");
+    f.commit("Alice", "start");
+    std::fs::create_dir(f.dir.join("new")).unwrap();
+    f.git(&["mv", "old/name.txt", "new/name.txt"]);
+    f.commit("Bob", "pure rename");
+    let mut edited = body.replace("line 3\n", "line three\n");
+    edited.push_str("appended\n");
+    f.write("new/name.txt", &edited);
+    f.git(&["mv", "new/name.txt", "new/renamed.txt"]);
+    f.commit("Carol", "rename with edits");
+    // Rewritten beyond recognition: a new file for git blame too.
+    f.git(&["rm", "-q", "keep.txt"]);
+    f.write("kept.txt", "entirely\ndifferent\ncontent\n");
+    f.commit("Dave", "not a rename");
+    f.assert_parity();
+}
+
+#[test]
+fn a_random_history_with_branches_matches_git_blame() {
+    let mut f = Fixture::new();
+    let vocab = [
+        "}",
+        "",
+        "{",
+        "    return x;",
+        "fn f() {",
+        "    let y = 1;",
+        "// comment",
+        "end",
+        "x += 1;",
+    ];
+    let people = ["Alice", "Bob", "Carol"];
+    let mut seed: u64 = 42;
+    let mut rnd = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let files = ["a.rs", "b.rs", "c/d.rs"];
+    let mut contents: Vec<Vec<String>> = files
+        .iter()
+        .map(|_| (0..8).map(|i| format!("init {i}")).collect())
+        .collect();
+    let write_all = |f: &Fixture, contents: &[Vec<String>]| {
+        for (path, lines) in files.iter().zip(contents) {
+            let mut s = lines.join("\n");
+            s.push('\n');
+            f.write(path, &s);
+        }
+    };
+    write_all(&f, &contents);
+    f.commit("Alice", "init");
+    let mut branch = 0;
+    for step in 0..40 {
+        for _ in 0..=rnd(3) {
+            let file = rnd(files.len());
+            let lines = &mut contents[file];
+            match rnd(4) {
+                0 => {
+                    let at = rnd(lines.len() + 1);
+                    for k in 0..=rnd(3) {
+                        lines.insert(at.min(lines.len()), vocab[rnd(vocab.len())].to_owned());
+                        let _ = k;
+                    }
+                }
+                1 if lines.len() > 2 => {
+                    let at = rnd(lines.len());
+                    let n = 1 + rnd(2);
+                    lines.drain(at..(at + n).min(lines.len()));
+                }
+                2 if !lines.is_empty() => {
+                    let at = rnd(lines.len());
+                    lines[at] = format!("changed at {step}");
+                }
+                _ => {
+                    let at = rnd(lines.len() + 1);
+                    lines.insert(at, format!("new {step}"));
+                }
+            }
+        }
+        write_all(&f, &contents);
+        f.commit(people[rnd(people.len())], &format!("step {step}"));
+        if step % 10 == 4 {
+            branch += 1;
+            let name = format!("b{branch}");
+            f.git(&["checkout", "-q", "-b", &name]);
+            let saved = contents.clone();
+            for k in 0..3 {
+                let file = rnd(files.len());
+                let at = rnd(contents[file].len() + 1);
+                contents[file].insert(at, format!("branch {branch} edit {k}"));
+                write_all(&f, &contents);
+                f.commit(people[rnd(people.len())], &format!("{name} {k}"));
+            }
+            let theirs = contents.clone();
+            f.git(&["checkout", "-q", "main"]);
+            contents = saved;
+            let file = rnd(files.len());
+            contents[file].insert(0, format!("main while {name}"));
+            write_all(&f, &contents);
+            f.commit("Alice", &format!("main during {name}"));
+            f.git_may_fail(&["merge", "--no-ff", "--no-commit", &name]);
+            // Resolve: take the branch's version of each file plus main's new first line.
+            for (i, lines) in theirs.iter().enumerate() {
+                let mut merged = lines.clone();
+                if i == file {
+                    merged.insert(0, format!("main while {name}"));
+                }
+                contents[i] = merged;
+            }
+            write_all(&f, &contents);
+            f.commit(people[rnd(people.len())], &format!("merge {name}"));
+        }
+    }
+    f.assert_parity();
+}
+
+#[test]
+fn incremental_updates_equal_a_fresh_build() {
+    let mut f = Fixture::new();
+    f.write("f.txt", "a\nb\nc\n");
+    f.commit("Alice", "one");
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let first = repo.resolve("HEAD").unwrap();
+    repo.state(first, &mut |_, _| {}).unwrap();
+    f.write("f.txt", "a\nB\nc\nd\n");
+    f.commit("Bob", "two");
+    f.write("g.txt", "g\n");
+    f.commit("Carol", "three");
+    let head = repo.resolve("HEAD").unwrap();
+    let mut walked = 0;
+    let incremental = repo
+        .state(head, &mut |done, todo| walked = walked.max(todo.max(done)))
+        .unwrap();
+    assert_eq!(walked, 2, "only the two new commits are walked");
+    let mut fresh = RepoAttribution::discover(&f.dir).unwrap();
+    let full = fresh.state(head, &mut |_, _| {}).unwrap();
+    let ids = |r: &RepoAttribution, s: &TreeState| -> BTreeMap<Vec<u8>, Vec<Oid>> {
+        s.iter()
+            .map(|(p, f)| {
+                (
+                    p.to_vec(),
+                    f.owners.iter().map(|&c| r.index().commit(c).id).collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(ids(&repo, &incremental), ids(&fresh, &full));
+}
+
+#[test]
+fn mailmap_and_co_authors_shape_the_totals() {
+    let mut f = Fixture::new();
+    f.write(
+        ".mailmap",
+        "Alice Smith <alice@example.com> <old-alice@example.org>\n",
+    );
+    f.commit("Alice", "mailmap");
+    f.write("x.txt", "1\n2\n");
+    f.git_env(&["commit", "-q", "--allow-empty", "-m", "old address"], &[]);
+    f.git(&["add", "-A"]);
+    f.git_env(
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "from an old address\n\nCo-authored-by: Bob <bob@example.com>",
+        ],
+        &[
+            ("GIT_AUTHOR_NAME", "alice"),
+            ("GIT_AUTHOR_EMAIL", "old-alice@example.org"),
+        ],
+    );
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let blame = repo.blame(head, b"x.txt").unwrap();
+    assert_eq!(blame[0].author.name, "Alice Smith");
+    assert_eq!(blame[0].author.email, "alice@example.com");
+    let att = repo.attribute(head, &mut |_, _| {}).unwrap();
+    assert_eq!(att.total_lines, 3);
+    let alice = att
+        .authors
+        .iter()
+        .find(|a| a.person.email == "alice@example.com")
+        .unwrap();
+    let bob = att
+        .authors
+        .iter()
+        .find(|a| a.person.email == "bob@example.com")
+        .unwrap();
+    // The .mailmap line is Alice's own; x.txt's two lines are shared with Bob.
+    assert_eq!((alice.lines, alice.credit), (3, 2.0));
+    assert_eq!((bob.lines, bob.credit), (0, 1.0));
+}
+
+#[test]
+fn bad_input_gives_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err = RepoAttribution::discover(tmp.path()).err().unwrap();
+    assert!(
+        matches!(err, AttributionError::NotARepository { .. }),
+        "{err}"
+    );
+
+    let f = Fixture::new();
+    let repo = RepoAttribution::discover(&f.dir).unwrap();
+    let err = repo.resolve("HEAD").unwrap_err();
+    assert!(
+        matches!(err, AttributionError::EmptyRepository { .. }),
+        "{err}"
+    );
+
+    let mut f = Fixture::new();
+    f.write("bin.dat", "\0\x01\x02\nnot utf8 \u{fffd}\n");
+    std::fs::write(f.dir.join("raw.txt"), b"\xff\xfe bad utf-8\nok\n").unwrap();
+    f.commit("Alice", "odd files");
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let err = repo.resolve("no-such-branch").unwrap_err();
+    assert!(
+        matches!(err, AttributionError::UnknownRevision { .. }),
+        "{err}"
+    );
+    let head = repo.resolve("HEAD").unwrap();
+    let err = repo.blame(head, b"missing.txt").unwrap_err();
+    assert!(
+        matches!(err, AttributionError::NotInRevision { .. }),
+        "{err}"
+    );
+    assert_eq!(repo.blame(head, b"raw.txt").unwrap().len(), 2);
+    f.assert_parity();
+}
+
+#[test]
+fn repo_paths_are_relative_to_the_top() {
+    let f = Fixture::new();
+    f.write("sub/x.txt", "x\n");
+    let repo = RepoAttribution::discover(&f.dir.join("sub")).unwrap();
+    assert_eq!(
+        repo.repo_path(&f.dir.join("sub/x.txt")).unwrap(),
+        b"sub/x.txt"
+    );
+    let outside = repo.repo_path(Path::new("/etc/hostname"));
+    assert!(matches!(
+        outside,
+        Err(AttributionError::OutsideRepository { .. })
+    ));
+}
+
+#[test]
+fn bots_and_vendored_files_are_excluded_and_reported() {
+    let mut f = Fixture::new();
+    f.write(
+        ".gitattributes",
+        "vendor/** linguist-vendored\ngen.rs linguist-generated=true\n",
+    );
+    f.write("vendor/lib.js", "a\nb\nc\n");
+    f.write("gen.rs", "x\n");
+    f.write("main.rs", "fn main() {}\n");
+    f.commit("Alice", "code");
+    f.write("deps.lock", "1\n2\n");
+    f.git(&["add", "-A"]);
+    f.git_env(
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "bump\n\nCo-authored-by: Alice <alice@example.com>",
+        ],
+        &[
+            ("GIT_AUTHOR_NAME", "dependabot[bot]"),
+            (
+                "GIT_AUTHOR_EMAIL",
+                "49699333+dependabot[bot]@users.noreply.github.com",
+            ),
+        ],
+    );
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let att = repo.attribute(head, &mut |_, _| {}).unwrap();
+    let excluded: Vec<(&str, &str)> = att
+        .excluded_files
+        .iter()
+        .map(|e| (e.path.as_str(), e.reason))
+        .collect();
+    assert_eq!(
+        excluded,
+        vec![
+            ("gen.rs", "linguist-generated"),
+            ("vendor/lib.js", "linguist-vendored")
+        ]
+    );
+    assert_eq!(att.excluded_people.len(), 1);
+    assert_eq!(att.excluded_people[0].1, 2);
+    // .gitattributes (2 lines) and main.rs (1 line), all Alice's.
+    assert_eq!(att.total_lines, 3);
+    assert_eq!(att.authors.len(), 1);
+    assert_eq!((att.authors[0].lines, att.authors[0].credit), (3, 3.0));
+}
+
+#[test]
+fn unsaved_text_is_uncommitted_and_credited_to_the_local_user() {
+    let mut f = Fixture::new();
+    f.write("f.txt", "a\nb\nc\n");
+    let first = f.commit("Alice", "one");
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let lines = repo.blame_text(b"f.txt", b"a\nB\nc\nnew\n").unwrap();
+    let owners: Vec<(String, &str)> = lines
+        .iter()
+        .map(|l| (l.commit.to_string(), l.author.email.as_str()))
+        .collect();
+    let zero = "0".repeat(40);
+    assert_eq!(
+        owners,
+        vec![
+            (first.clone(), "alice@example.com"),
+            (zero.clone(), "local@example.com"),
+            (first, "alice@example.com"),
+            (zero, "local@example.com"),
+        ]
+    );
+    let fresh = repo.blame_text(b"new-file.txt", b"x\ny").unwrap();
+    assert!(fresh.iter().all(|l| l.commit.is_zero()));
+    assert_eq!(fresh.len(), 2);
+}
