@@ -23,6 +23,34 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Who wrote the code that is there now: lines and shares by person, as `git blame` counts
+    ///
+    /// Builds the repository's line-ownership index on first use (a progress bar shows on a
+    /// terminal); later calls reuse it and walk only new commits. Lines of `[bot]` accounts
+    /// and of linguist-vendored/-generated files are left out and reported.
+    Attribute {
+        /// A path inside the repository [default: the current directory]
+        repo: Option<PathBuf>,
+        /// The revision to attribute [default: HEAD]
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
+        /// Print JSON: {"repo", "rev", "total_lines", "authors", "files", "excluded"}
+        #[arg(long)]
+        json: bool,
+    },
+    /// The commit and author of every line of a file, like `git blame`
+    ///
+    /// Without --rev, the file as it is on disk: lines that differ from HEAD are
+    /// uncommitted (commit 0000…) and credited to you (git config user.name/email).
+    Blame {
+        file: PathBuf,
+        /// Blame the file as it is at this revision instead
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
+        /// Print JSON: [{"line", "commit", "name", "email"}]
+        #[arg(long)]
+        json: bool,
+    },
     /// Print this user's identity: the did:key and the libp2p peer id of one ed25519 key
     Id {
         /// Print JSON: {"did", "peer_id"}

@@ -133,6 +133,17 @@ impl DaemonClient {
 
     /// Sends one request and waits for its response.
     pub fn call(&mut self, method: &str, params: Value) -> Result<Value, CallError> {
+        self.call_with_notes(method, params, &mut |_| {})
+    }
+
+    /// Like `call`, handing the notifications that arrive before the response (progress)
+    /// to `on_note`.
+    pub fn call_with_notes(
+        &mut self,
+        method: &str,
+        params: Value,
+        on_note: &mut dyn FnMut(&Value),
+    ) -> Result<Value, CallError> {
         let id = self.next_id;
         self.next_id += 1;
         self.writer
@@ -150,6 +161,10 @@ impl DaemonClient {
                 serde_json::from_slice(&line).map_err(|e| CallError::Protocol(e.to_string()))?;
             // A response to someone else's id would be a daemon bug; an error with a null
             // id is the daemon refusing the connection or the message.
+            if msg.get("id").is_none() && msg.get("method").is_some() {
+                on_note(&msg);
+                continue;
+            }
             let for_us = msg.get("id") == Some(&Value::from(id));
             let refusal = msg.get("id") == Some(&Value::Null);
             if !(for_us || refusal) {

@@ -16,7 +16,7 @@ use serde_json::json;
 use ses_core::home::Home;
 
 use crate::cli::{Cli, Command, DaemonCommand};
-use crate::commands::{print_json, str_field};
+use crate::commands::{outln, print_json, str_field};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -50,8 +50,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 print_json(&id);
             } else {
-                println!("did      {}", str_field(&id, "did"));
-                println!("peer id  {}", str_field(&id, "peer_id"));
+                outln!("did      {}", str_field(&id, "did"));
+                outln!("peer id  {}", str_field(&id, "peer_id"));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -62,6 +62,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(DaemonCommand::Status { json }) => commands::daemon::status(&home, json),
                 Some(DaemonCommand::Stop) => commands::daemon::stop(&home),
             }
+        }
+        Command::Attribute { repo, rev, json } => {
+            commands::attribution::attribute(&open_home(cli.home)?, repo, rev, json)
+        }
+        Command::Blame { file, rev, json } => {
+            commands::attribution::blame(&open_home(cli.home)?, &file, rev, json)
         }
         Command::Store(cmd) => commands::store::run(&open_home(cli.home)?, cmd),
         Command::Lsp { stdio: _ } => commands::lsp::bridge(&open_home(cli.home)?),

@@ -7,10 +7,9 @@
 //!
 //! * same path in the parent (`M`): unchanged lines keep the parent's owner, others are
 //!   this commit's; a type change (`T`) or an added path (`A`) owns all its lines, unless
-//!   rename detection (git's default 50% similarity, renames only, as `find_rename`) finds
-//!   the path's source in that parent;
+//!   `renames` (git's `find_rename` for that one path) finds the file it came from;
 //! * a merge: if any parent has the identical blob, the first such parent's owners are taken
-//!   whole (`pass_whole_blame`); otherwise each parent in order, skipping one whose blob an
+//!   whole (`pass_whole_blame`; same paths before renames); otherwise each parent in order, skipping one whose blob an
 //!   earlier parent already has, gives its owners to the lines still unclaimed that are
 //!   unchanged against it; what is left is the merge's own.
 //!
@@ -20,9 +19,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use git2::{Delta, DiffFindOptions, DiffOptions, FileMode, Mailmap, Oid, Repository, Sort};
+use git2::{Delta, DiffOptions, FileMode, Mailmap, Oid, Repository, Sort};
 
 use super::lines::{count_lines, unchanged_from};
+use super::renames::{Side, Similarity};
 use super::{AttributionError, Result};
 
 /// Index of a commit in [`Index::commits`].
@@ -250,13 +250,11 @@ impl Index {
         let tree = commit
             .tree()
             .map_err(AttributionError::git("read a tree"))?;
+        let mut sim = Similarity::new(repo);
         let Some(first) = parents.first() else {
             let mut state = TreeState::new();
-            let diff = diff_trees(repo, None, &tree)?;
-            for delta in diff.deltas() {
-                if let Some((path, blob)) = new_blob(&delta) {
-                    state.insert(path, self.all_mine(repo, blob, me)?);
-                }
+            for (path, blob, _) in changes(repo, None, &tree, &mut sim)?.files {
+                state.insert(path, self.all_mine(repo, blob, me)?);
             }
             return Ok(state);
         };
@@ -264,40 +262,35 @@ impl Index {
             .get(first)
             .cloned()
             .ok_or_else(|| AttributionError::Internal("a parent's state is missing".into()))?;
-        let first_tree = repo
-            .find_commit(*first)
-            .and_then(|c| c.tree())
-            .map_err(AttributionError::git("read a tree"))?;
-        let diff = diff_trees(repo, Some(&first_tree), &tree)?;
+        let first_tree = tree_of(repo, *first)?;
+        let against_first = changes(repo, Some(&first_tree), &tree, &mut sim)?;
         // Compute every change from the parents' states before touching our copy, so a
         // file renamed onto another's old path still reads the parent's version.
-        let mut removed = Vec::new();
-        let mut changed = Vec::new();
+        let mut changed = Vec::with_capacity(against_first.files.len());
         // Changes against the other parents, computed only when a merge needs them.
-        let mut other_diffs: Vec<Option<ChangedPaths>> = vec![None; parents.len()];
-        for delta in diff.deltas() {
-            if let Some(old) = old_path_removed(&delta) {
-                removed.push(old);
-            }
-            let Some((path, blob)) = new_blob(&delta) else {
-                continue;
-            };
-            let first_origin = origin_of(&delta);
+        let mut others: Vec<Option<ChangedPaths>> = vec![None; parents.len()];
+        for (path, blob, origin) in against_first.files {
             let owners = if parents.len() == 1 {
-                let parent = first_origin.and_then(|o| o.find(&base));
-                self.pass(repo, parent, blob, me)?
+                self.pass(repo, origin.find(&base), blob, me)?
             } else {
-                self.merge_file(
-                    repo,
-                    commit,
-                    &path,
-                    blob,
-                    me,
-                    parents,
-                    first_origin,
-                    states,
-                    &mut other_diffs,
-                )?
+                let mut origins = Vec::with_capacity(parents.len());
+                origins.push(origin);
+                for (i, parent) in parents.iter().enumerate().skip(1) {
+                    if others[i].is_none() {
+                        let ptree = tree_of(repo, *parent)?;
+                        let c = changes(repo, Some(&ptree), &tree, &mut sim)?;
+                        others[i] = Some(c.files.into_iter().map(|(p, _, o)| (p, o)).collect());
+                    }
+                    let against = others[i].as_ref().expect("invariant: filled above");
+                    // Not changed against this parent: the same path, the same blob.
+                    origins.push(
+                        against
+                            .get(&path)
+                            .cloned()
+                            .unwrap_or(Origin::Same(path.clone())),
+                    );
+                }
+                self.merge_file(repo, blob, me, parents, &origins, states)?
             };
             changed.push((path, owners));
         }
@@ -308,7 +301,7 @@ impl Index {
         } else {
             (*base).clone()
         };
-        for path in removed {
+        for path in against_first.removed {
             state.remove(&path);
         }
         state.extend(changed);
@@ -346,64 +339,37 @@ impl Index {
         Ok(FileOwners { blob, owners })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A merge's version of a file, from each parent's origin of it (in parent order).
     fn merge_file(
         &self,
         repo: &Repository,
-        commit: &git2::Commit<'_>,
-        path: &Arc<[u8]>,
         blob: Oid,
         me: CommitIx,
         parents: &[Oid],
-        first_origin: Option<Origin>,
+        origins: &[Origin],
         states: &HashMap<Oid, Arc<TreeState>>,
-        other_diffs: &mut [Option<ChangedPaths>],
     ) -> Result<FileOwners> {
-        // Each parent's version of this file, in parent order.
-        let mut origins: Vec<Option<FileOwners>> = Vec::with_capacity(parents.len());
-        for (i, parent) in parents.iter().enumerate() {
-            let origin = if i == 0 {
-                first_origin.clone()
-            } else {
-                if other_diffs[i].is_none() {
-                    let ptree = repo
-                        .find_commit(*parent)
-                        .and_then(|c| c.tree())
-                        .map_err(AttributionError::git("read a tree"))?;
-                    let tree = commit
-                        .tree()
-                        .map_err(AttributionError::git("read a tree"))?;
-                    let diff = diff_trees(repo, Some(&ptree), &tree)?;
-                    let mut map = HashMap::new();
-                    for delta in diff.deltas() {
-                        if let Some((p, _)) = new_blob(&delta) {
-                            map.insert(p, origin_of(&delta).unwrap_or(Origin::None));
-                        }
-                    }
-                    other_diffs[i] = Some(map);
+        let found: Vec<Option<FileOwners>> = parents
+            .iter()
+            .zip(origins)
+            .map(|(p, o)| states.get(p).and_then(|s| o.find(s)))
+            .collect();
+        // pass_whole_blame: a parent with the identical blob takes every line. git looks
+        // at same-path origins of all parents first, then at renames.
+        for renamed in [false, true] {
+            for (origin, owners) in origins.iter().zip(&found) {
+                if let Some(owners) = owners
+                    && matches!(origin, Origin::Renamed(_)) == renamed
+                    && owners.blob == blob
+                {
+                    return Ok(owners.clone());
                 }
-                let changed = other_diffs[i].as_ref().expect("invariant: filled above");
-                match changed.get(path) {
-                    // Not changed against this parent: the same path, the same blob.
-                    None => Some(Origin::Path(path.clone())),
-                    Some(Origin::None) => None,
-                    Some(o) => Some(o.clone()),
-                }
-            };
-            let found = match (origin, states.get(parent)) {
-                (Some(o), Some(parent_state)) => o.find(parent_state),
-                _ => None,
-            };
-            origins.push(found);
-        }
-        // pass_whole_blame: a parent with the identical blob takes every line.
-        if let Some(same) = origins.iter().flatten().find(|o| o.blob == blob) {
-            return Ok(same.clone());
+            }
         }
         let new = read_blob(repo, blob)?;
         let mut owners: Vec<Option<CommitIx>> = vec![None; count_lines(&new)];
         let mut tried: Vec<Oid> = Vec::new();
-        for origin in origins.iter().flatten() {
+        for origin in found.iter().flatten() {
             if tried.contains(&origin.blob) {
                 continue;
             }
@@ -430,58 +396,110 @@ impl Index {
 /// For one parent of a merge: the origin of each path the merge changed against it.
 type ChangedPaths = HashMap<Arc<[u8]>, Origin>;
 
-/// Where a file of a commit came from in one parent.
+/// Where a commit's version of a file comes from in one parent.
 #[derive(Debug, Clone)]
 enum Origin {
     /// The parent has no version of it (added, or its type changed).
     None,
-    /// The same path, or the path it was renamed from.
-    Path(Arc<[u8]>),
+    /// The same path.
+    Same(Arc<[u8]>),
+    /// The path it was renamed from.
+    Renamed(Arc<[u8]>),
 }
 
 impl Origin {
     fn find(&self, parent: &TreeState) -> Option<FileOwners> {
         match self {
             Origin::None => None,
-            Origin::Path(p) => parent.get(p).cloned(),
+            Origin::Same(p) | Origin::Renamed(p) => parent.get(p).cloned(),
         }
     }
 }
 
-/// The parent-side origin a delta implies for its new file (first parent).
-fn origin_of(delta: &git2::DiffDelta<'_>) -> Option<Origin> {
-    match delta.status() {
-        Delta::Modified => Some(Origin::Path(path_of(delta.old_file())?)),
-        Delta::Renamed => Some(Origin::Path(path_of(delta.old_file())?)),
-        Delta::Added | Delta::Typechange | Delta::Copied => Some(Origin::None),
-        _ => None,
-    }
-    .filter(|o| !matches!(o, Origin::None))
+/// What a commit changed against one parent.
+struct Changes {
+    /// Paths that are gone (deleted, renamed away, no longer a blob).
+    removed: Vec<Arc<[u8]>>,
+    /// Files that are new or different, with their origin in that parent.
+    files: Vec<(Arc<[u8]>, Oid, Origin)>,
 }
 
-/// The path a delta removes from the state (deleted, renamed away, or no longer a blob).
-fn old_path_removed(delta: &git2::DiffDelta<'_>) -> Option<Arc<[u8]>> {
-    match delta.status() {
-        Delta::Deleted | Delta::Renamed => path_of(delta.old_file()),
-        Delta::Typechange if !is_blob(delta.new_file().mode()) => path_of(delta.old_file()),
-        Delta::Modified if !is_blob(delta.new_file().mode()) => path_of(delta.old_file()),
-        _ => None,
-    }
-}
-
-/// The file a delta leaves in the commit, when it is a blob (not a submodule).
-fn new_blob(delta: &git2::DiffDelta<'_>) -> Option<(Arc<[u8]>, Oid)> {
-    match delta.status() {
-        Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange => {
-            let file = delta.new_file();
-            if !is_blob(file.mode()) {
-                return None;
+/// The tree diff git blame's `find_origin` sees (recursive, type changes reported, no
+/// rename detection), with `find_rename` run for each added file.
+fn changes(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+    sim: &mut Similarity<'_>,
+) -> Result<Changes> {
+    let mut opts = DiffOptions::new();
+    opts.include_typechange(true).ignore_submodules(true);
+    let diff = repo
+        .diff_tree_to_tree(old, Some(new), Some(&mut opts))
+        .map_err(AttributionError::git("diff two trees"))?;
+    let mut removed = Vec::new();
+    let mut deleted = Vec::new();
+    let mut added = Vec::new();
+    let mut files = Vec::new();
+    for delta in diff.deltas() {
+        let (old_file, new_file) = (delta.old_file(), delta.new_file());
+        match delta.status() {
+            Delta::Deleted => {
+                if let Some(path) = old_file.path_bytes() {
+                    removed.push(Arc::from(path));
+                    if is_blob(old_file.mode()) {
+                        deleted.push(Side {
+                            path: path.to_vec(),
+                            blob: old_file.id(),
+                            mode: old_file.mode(),
+                        });
+                    }
+                }
             }
-            let id = file.id();
-            Some((path_of(file)?, id))
+            Delta::Added => {
+                if let Some(path) = new_file.path_bytes()
+                    && is_blob(new_file.mode())
+                {
+                    added.push(Side {
+                        path: path.to_vec(),
+                        blob: new_file.id(),
+                        mode: new_file.mode(),
+                    });
+                }
+            }
+            Delta::Modified | Delta::Typechange => {
+                let Some(path) = new_file.path_bytes().map(Arc::<[u8]>::from) else {
+                    continue;
+                };
+                if !is_blob(new_file.mode()) {
+                    removed.push(path);
+                    continue;
+                }
+                let origin = if delta.status() == Delta::Modified && is_blob(old_file.mode()) {
+                    Origin::Same(path.clone())
+                } else {
+                    Origin::None
+                };
+                files.push((path, new_file.id(), origin));
+            }
+            _ => {}
         }
-        _ => None,
     }
+    // The diff lists paths in tree order, which is byte order of full paths: git's order.
+    for dst in added {
+        let origin = match sim.find_rename(&dst, &deleted) {
+            Some(src) => Origin::Renamed(Arc::from(src.path.as_slice())),
+            None => Origin::None,
+        };
+        files.push((Arc::from(dst.path.as_slice()), dst.blob, origin));
+    }
+    Ok(Changes { removed, files })
+}
+
+fn tree_of<'r>(repo: &'r Repository, commit: Oid) -> Result<git2::Tree<'r>> {
+    repo.find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(AttributionError::git("read a tree"))
 }
 
 fn is_blob(mode: FileMode) -> bool {
@@ -489,10 +507,6 @@ fn is_blob(mode: FileMode) -> bool {
         mode,
         FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable | FileMode::Link
     )
-}
-
-fn path_of(file: git2::DiffFile<'_>) -> Option<Arc<[u8]>> {
-    file.path_bytes().map(Arc::from)
 }
 
 fn read_blob(repo: &Repository, id: Oid) -> Result<Vec<u8>> {
@@ -503,23 +517,4 @@ fn read_blob(repo: &Repository, id: Oid) -> Result<Vec<u8>> {
 
 fn is_shallow_boundary(repo: &Repository, id: &Oid) -> bool {
     repo.is_shallow() && repo.find_commit(*id).is_err()
-}
-
-/// The tree diff git blame's `find_origin`/`find_rename` see: recursive, type changes
-/// reported, whole-file renames detected at 50% similarity among deleted files.
-fn diff_trees<'r>(
-    repo: &'r Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: &git2::Tree<'_>,
-) -> Result<git2::Diff<'r>> {
-    let mut opts = DiffOptions::new();
-    opts.include_typechange(true).ignore_submodules(true);
-    let mut diff = repo
-        .diff_tree_to_tree(old, Some(new), Some(&mut opts))
-        .map_err(AttributionError::git("diff two trees"))?;
-    let mut find = DiffFindOptions::new();
-    find.renames(true).rename_threshold(50).rename_limit(1000);
-    diff.find_similar(Some(&mut find))
-        .map_err(AttributionError::git("detect renames"))?;
-    Ok(diff)
 }

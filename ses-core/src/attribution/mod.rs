@@ -13,6 +13,7 @@
 
 pub mod index;
 mod lines;
+mod renames;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -193,6 +194,21 @@ impl RepoAttribution {
 
     pub fn index(&self) -> &Index {
         &self.index
+    }
+
+    /// The bytes of `path` at `rev`.
+    pub fn file_at(&mut self, rev: Oid, path: &[u8]) -> Result<Vec<u8>> {
+        let state = self.state(rev, &mut |_, _| {})?;
+        let file = state
+            .get(path)
+            .ok_or_else(|| AttributionError::NotInRevision {
+                file: String::from_utf8_lossy(path).into_owned(),
+                rev: rev.to_string(),
+            })?;
+        self.repo
+            .find_blob(file.blob)
+            .map(|b| b.content().to_vec())
+            .map_err(AttributionError::git("read a blob"))
     }
 
     /// `git blame` of one file at `rev`.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use ses_core::home::Home;
 use ses_core::instance;
 
-use super::{print_json, str_field};
+use super::{outln, print_json, str_field};
 use crate::client::DaemonClient;
 use crate::daemon as server;
 
@@ -62,25 +62,25 @@ pub fn status(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
             .as_u64()
             .map(|s| humantime::format_duration(Duration::from_secs(s)).to_string())
             .unwrap_or_else(|| "never".into());
-        println!("running  pid {}", status["pid"]);
-        println!("socket   {}", str_field(&status, "socket"));
-        println!("home     {}", str_field(&status, "home"));
-        println!(
+        outln!("running  pid {}", status["pid"]);
+        outln!("socket   {}", str_field(&status, "socket"));
+        outln!("home     {}", str_field(&status, "home"));
+        outln!(
             "uptime   {}",
             humantime::format_duration(Duration::from_secs(
                 status["uptime_s"].as_u64().unwrap_or(0)
             ))
         );
-        println!("clients  {}", status["clients"]);
-        println!("idle     exits after {idle} without clients");
-        println!("version  {}", str_field(&status, "version"));
+        outln!("clients  {}", status["clients"]);
+        outln!("idle     exits after {idle} without clients");
+        outln!("version  {}", str_field(&status, "version"));
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn stop(home: &Home) -> anyhow::Result<ExitCode> {
     let Some(mut client) = DaemonClient::connect(home)? else {
-        println!("no daemon is running for {}", home.root().display());
+        outln!("no daemon is running for {}", home.root().display());
         return Ok(ExitCode::SUCCESS);
     };
     let reply = client.call("daemon.stop", json!({}))?;
@@ -93,7 +93,7 @@ pub fn stop(home: &Home) -> anyhow::Result<ExitCode> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    println!("stopped the daemon (pid {pid})");
+    outln!("stopped the daemon (pid {pid})");
     Ok(ExitCode::SUCCESS)
 }
 

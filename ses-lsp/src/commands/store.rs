@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use ses_core::home::Home;
 use ses_core::store::BlobId;
 
-use super::{print_json, str_field};
+use super::{outln, print_json, str_field};
 use crate::cli::StoreCommand;
 use crate::client::DaemonClient;
 use crate::rpc;
@@ -30,7 +30,7 @@ fn call(home: &Home, method: &str, params: Value) -> anyhow::Result<Value> {
 }
 
 fn print_info(v: &Value) {
-    println!(
+    outln!(
         "{}  {:>12}  {}",
         str_field(v, "cid"),
         v["size"].as_u64().unwrap_or(0),
@@ -49,7 +49,7 @@ pub fn run(home: &Home, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
             if json {
                 print_json(&info);
             } else {
-                println!("{}", str_field(&info, "cid"));
+                outln!("{}", str_field(&info, "cid"));
             }
         }
         StoreCommand::Get { id, output, range } => get(home, &parse_id(&id)?, output, range)?,
@@ -77,7 +77,7 @@ pub fn run(home: &Home, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
             } else {
                 "already pinned"
             };
-            println!("{note} {}", str_field(&r, "cid"));
+            outln!("{note} {}", str_field(&r, "cid"));
         }
         StoreCommand::Unpin { id } => {
             let r = call(home, "store.unpin", json!({"cid": parse_id(&id)?}))?;
@@ -86,7 +86,7 @@ pub fn run(home: &Home, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
             } else {
                 "was not pinned:"
             };
-            println!("{note} {}", str_field(&r, "cid"));
+            outln!("{note} {}", str_field(&r, "cid"));
         }
         StoreCommand::Verify { json } => {
             let report = call(home, "store.verify", json!({}))?;
@@ -95,13 +95,13 @@ pub fn run(home: &Home, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
                 print_json(&report);
             } else {
                 for c in &corrupt {
-                    println!(
+                    outln!(
                         "CORRUPT  {}  {}",
                         str_field(c, "cid"),
                         str_field(c, "detail")
                     );
                 }
-                println!(
+                outln!(
                     "checked {} blobs: {} corrupt",
                     report["checked"],
                     corrupt.len()
@@ -124,9 +124,10 @@ pub fn run(home: &Home, cmd: StoreCommand) -> anyhow::Result<ExitCode> {
                 print_json(&report);
             } else {
                 let removed = report["removed"].as_array().map_or(0, Vec::len);
-                println!(
+                outln!(
                     "removed {removed} blobs ({} bytes), kept {}",
-                    report["freed_bytes"], report["kept"]
+                    report["freed_bytes"],
+                    report["kept"]
                 );
             }
         }

@@ -11,6 +11,7 @@
 //! message gets a JSON-RPC error and never ends the connection or the daemon; a panic in a
 //! handler becomes an internal-error response.
 
+mod attribution;
 mod store;
 
 use std::io;
@@ -50,6 +51,7 @@ pub struct Shared {
     pub home: Home,
     pub identity: Identity,
     pub store: Arc<Store>,
+    repos: Arc<attribution::Repos>,
     started: Instant,
     socket: PathBuf,
     config: DaemonConfig,
@@ -84,6 +86,7 @@ pub async fn run(home: Home, config: DaemonConfig) -> anyhow::Result<()> {
         home,
         identity,
         store,
+        repos: Arc::default(),
         started: Instant::now(),
         socket: socket.clone(),
         config,
@@ -301,24 +304,39 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
                     }
                 }
                 Ok(req) => {
-                    let result = AssertUnwindSafe(dispatch(&shared, &req.method, req.params))
-                        .catch_unwind()
-                        .await
-                        .unwrap_or_else(|panic| {
-                            let what = panic
-                                .downcast_ref::<&str>()
-                                .map(|s| s.to_string())
-                                .or_else(|| panic.downcast_ref::<String>().cloned())
-                                .unwrap_or_default();
-                            warn!(method = req.method, "handler panicked: {what}");
-                            Err(RpcError::new(
-                                rpc::INTERNAL_ERROR,
-                                format!(
-                                    "internal error in {}: {what} (see the daemon log)",
-                                    req.method
-                                ),
-                            ))
-                        });
+                    // Notifications (progress) a method sends while it runs go out first.
+                    let (notify, mut notes) = tokio::sync::mpsc::unbounded_channel::<Value>();
+                    let call = AssertUnwindSafe(dispatch(&shared, &req.method, req.params, notify))
+                        .catch_unwind();
+                    tokio::pin!(call);
+                    let outcome = loop {
+                        tokio::select! {
+                            outcome = &mut call => break outcome,
+                            Some(note) = notes.recv() => {
+                                let mut line = serde_json::to_vec(&note)
+                                    .expect("invariant: a Value serialises");
+                                line.push(b'\n');
+                                if write.write_all(&line).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    };
+                    let result = outcome.unwrap_or_else(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        warn!(method = req.method, "handler panicked: {what}");
+                        Err(RpcError::new(
+                            rpc::INTERNAL_ERROR,
+                            format!(
+                                "internal error in {}: {what} (see the daemon log)",
+                                req.method
+                            ),
+                        ))
+                    });
                     let reply = req.id.map(|id| rpc::response_line(id, result));
                     if req.method == "daemon.stop" {
                         if let Some(reply) = reply {
@@ -341,7 +359,21 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
 }
 
 /// The daemon's methods. Each returns plain JSON; errors carry a message for the user.
-async fn dispatch(shared: &Shared, method: &str, params: Value) -> Result<Value, RpcError> {
+async fn dispatch(
+    shared: &Shared,
+    method: &str,
+    params: Value,
+    notify: tokio::sync::mpsc::UnboundedSender<Value>,
+) -> Result<Value, RpcError> {
+    if method.starts_with("attribution.") {
+        if let Some(result) = attribution::dispatch(&shared.repos, method, params, notify).await {
+            return result;
+        }
+        return Err(RpcError::new(
+            rpc::METHOD_NOT_FOUND,
+            format!("unknown method {method:?}"),
+        ));
+    }
     if let Some(result) = store::dispatch(&shared.store, method, params).await {
         return result;
     }

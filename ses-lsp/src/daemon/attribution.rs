@@ -1,0 +1,206 @@
+//! The daemon's `attribution.*` methods. One index per repository lives here for the
+//! daemon's lifetime, so every client and editor window shares it and a second question
+//! about the same repository walks only the history that is new.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use ses_core::attribution::{AttributionError, LineOwner, RepoAttribution};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::rpc::{self, RpcError};
+
+/// Open repositories, by their top directory.
+#[derive(Default)]
+pub struct Repos {
+    open: Mutex<HashMap<PathBuf, Arc<Mutex<RepoAttribution>>>>,
+}
+
+impl Repos {
+    /// The repository containing `path`, opened once.
+    fn get(&self, path: &Path) -> Result<Arc<Mutex<RepoAttribution>>, RpcError> {
+        let repo = RepoAttribution::discover(path).map_err(attribution_error)?;
+        let root = repo
+            .root()
+            .canonicalize()
+            .unwrap_or_else(|_| repo.root().to_owned());
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(open
+            .entry(root)
+            .or_insert_with(|| Arc::new(Mutex::new(repo)))
+            .clone())
+    }
+}
+
+fn attribution_error(e: AttributionError) -> RpcError {
+    let code = match e {
+        AttributionError::NotInRevision { .. } | AttributionError::UnknownRevision { .. } => {
+            rpc::NOT_FOUND
+        }
+        AttributionError::Internal(_) => rpc::INTERNAL_ERROR,
+        _ => rpc::OPERATION_FAILED,
+    };
+    RpcError::new(code, e.to_string())
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(params: Value) -> Result<T, RpcError> {
+    serde_json::from_value(params)
+        .map_err(|e| RpcError::new(rpc::INVALID_PARAMS, format!("invalid params: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlameParams {
+    path: PathBuf,
+    #[serde(default)]
+    rev: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttributeParams {
+    repo: PathBuf,
+    #[serde(default)]
+    rev: Option<String>,
+}
+
+/// Sends `progress` notifications at most every 100 ms.
+fn progress_sender(notify: UnboundedSender<Value>) -> impl FnMut(usize, usize) {
+    let mut last = Instant::now() - Duration::from_secs(1);
+    move |done, total| {
+        if done == total || last.elapsed() >= Duration::from_millis(100) {
+            last = Instant::now();
+            let _ = notify.send(json!({
+                "jsonrpc": "2.0",
+                "method": "progress",
+                "params": {"what": "indexing history", "done": done, "total": total},
+            }));
+        }
+    }
+}
+
+fn lines_json(lines: &[LineOwner]) -> Value {
+    Value::Array(
+        lines
+            .iter()
+            .map(|l| {
+                json!({
+                    "line": l.line,
+                    "commit": l.commit.to_string(),
+                    "name": l.author.name,
+                    "email": l.author.email,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The `attribution.*` methods; `None` when `method` is not one of them.
+pub async fn dispatch(
+    repos: &Arc<Repos>,
+    method: &str,
+    params: Value,
+    notify: UnboundedSender<Value>,
+) -> Option<Result<Value, RpcError>> {
+    let repos = repos.clone();
+    let work: Box<dyn FnOnce() -> Result<Value, RpcError> + Send> = match method {
+        "attribution.blame" => Box::new(move || blame(&repos, params)),
+        "attribution.attribute" => Box::new(move || attribute(&repos, params, notify)),
+        _ => return None,
+    };
+    Some(tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(RpcError::new(
+            rpc::INTERNAL_ERROR,
+            format!("internal error: attribution failed: {e} (see the daemon log)"),
+        ))
+    }))
+}
+
+fn blame(repos: &Repos, params: Value) -> Result<Value, RpcError> {
+    let p: BlameParams = parse(params)?;
+    let dir = p.path.parent().unwrap_or(Path::new("/"));
+    let repo = repos.get(dir)?;
+    let mut repo = repo.lock().unwrap_or_else(|e| e.into_inner());
+    let path = repo.repo_path(&p.path).map_err(attribution_error)?;
+    let (lines, text) = match &p.rev {
+        Some(rev) => {
+            let rev = repo.resolve(rev).map_err(attribution_error)?;
+            let lines = repo.blame(rev, &path).map_err(attribution_error)?;
+            let text = repo.file_at(rev, &path).map_err(attribution_error)?;
+            (lines, text)
+        }
+        None => {
+            let text = std::fs::read(&p.path).map_err(|e| {
+                RpcError::new(
+                    rpc::OPERATION_FAILED,
+                    format!("cannot read {}: {e}", p.path.display()),
+                )
+            })?;
+            (
+                repo.blame_text(&path, &text).map_err(attribution_error)?,
+                text,
+            )
+        }
+    };
+    let text: Vec<String> = text
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| String::from_utf8_lossy(l).trim_end_matches('\n').to_owned())
+        .collect();
+    Ok(json!({"lines": lines_json(&lines), "text": text}))
+}
+
+fn attribute(
+    repos: &Repos,
+    params: Value,
+    notify: UnboundedSender<Value>,
+) -> Result<Value, RpcError> {
+    let p: AttributeParams = parse(params)?;
+    let repo = repos.get(&p.repo)?;
+    let mut repo = repo.lock().unwrap_or_else(|e| e.into_inner());
+    let rev_name = p.rev.as_deref().unwrap_or("HEAD");
+    let rev = repo.resolve(rev_name).map_err(attribution_error)?;
+    let att = repo
+        .attribute(rev, &mut progress_sender(notify))
+        .map_err(attribution_error)?;
+    let total = att.total_lines;
+    let share = |credit: f64| {
+        if total == 0 {
+            0.0
+        } else {
+            credit / total as f64
+        }
+    };
+    let mut files_of: HashMap<&str, u64> = HashMap::new();
+    for f in &att.files {
+        for (email, _) in &f.authors {
+            *files_of.entry(email.as_str()).or_default() += 1;
+        }
+    }
+    Ok(json!({
+        "repo": repo.root(),
+        "rev": att.rev.to_string(),
+        "rev_name": rev_name,
+        "total_lines": total,
+        "authors": att.authors.iter().map(|a| json!({
+            "name": a.person.name,
+            "email": a.person.email,
+            "lines": a.lines,
+            "credit": a.credit,
+            "share": share(a.credit),
+            "files": files_of.get(a.person.email.as_str()).copied().unwrap_or(0),
+        })).collect::<Vec<_>>(),
+        "files": att.files.iter().map(|f| json!({
+            "path": f.path,
+            "lines": f.lines,
+            "authors": f.authors.iter().map(|(email, lines)| json!({"email": email, "lines": lines})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "excluded": {
+            "people": att.excluded_people.iter().map(|(p, lines)| json!({"name": p.name, "email": p.email, "lines": lines})).collect::<Vec<_>>(),
+            "files": att.excluded_files.iter().map(|f| json!({"path": f.path, "lines": f.lines, "reason": f.reason})).collect::<Vec<_>>(),
+        },
+    }))
+}
