@@ -146,3 +146,30 @@ class RpcClient:
 
     def __exit__(self, *exc):
         self.close()
+
+
+NOBODY = 65534
+
+
+def as_nobody(argv: list[str]) -> list[str]:
+    """Runs argv as the unprivileged user `nobody`."""
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv]
+
+
+@pytest.fixture
+def nobody_ses(scratch):
+    """A `Ses` for `nobody`: a copy of the binary it can execute (the build may live under
+    /root, 0700) and a home it owns."""
+    binary = scratch / "ses"
+    shutil.copy(SES, binary)
+    os.chmod(scratch, 0o755)
+    home = scratch / "nobody-home"
+    home.mkdir(mode=0o700)
+    os.chown(home, NOBODY, NOBODY)
+    s = Ses(home, str(binary))
+    yield s
+    for pid in daemon_pids(home):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -11,13 +11,7 @@ import stat
 import subprocess
 
 import pytest
-from conftest import SES, Ses, daemon_pids, pid_alive, wait_until
-
-NOBODY = 65534
-
-
-def as_nobody(argv: list[str]) -> list[str]:
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *argv]
+from conftest import SES, as_nobody, daemon_pids, pid_alive, wait_until
 
 
 def rpc_lines(sock_path, lines: list[bytes], expect: int) -> list[dict]:
@@ -128,16 +122,9 @@ def test_another_user_is_refused_with_a_clear_error(ses, scratch, scratch_mode):
     assert pid_alive(pid)
 
 
-def test_peer_uid_is_checked(scratch):
+def test_peer_uid_is_checked(nobody_ses):
     """A daemon run by `nobody` refuses a connection from root (SO_PEERCRED)."""
-    # The binary may live under /root (0700); nobody needs a copy it can execute.
-    binary = scratch / "ses"
-    shutil.copy(SES, binary)
-    os.chmod(scratch, 0o755)
-    home = scratch / "nobody-home"
-    home.mkdir(mode=0o700)
-    os.chown(home, NOBODY, NOBODY)
-    ses_nobody = Ses(home, str(binary))
+    ses_nobody, home = nobody_ses, nobody_ses.home
     daemon = subprocess.Popen(as_nobody(ses_nobody.argv("daemon")), stderr=subprocess.PIPE, text=True)
     try:
         sock = home / "run" / "daemon.sock"

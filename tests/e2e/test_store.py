@@ -12,10 +12,8 @@ import threading
 import time
 
 import pytest
-from conftest import SES, RpcClient, Ses, daemon_pids, pid_alive, wait_until
+from conftest import RpcClient, as_nobody, pid_alive, wait_until
 from multiformats import CID, multihash
-
-NOBODY = 65534
 SIZES = [0, 1, 1024, 256 * 1024, 256 * 1024 + 1, 5 * 1024 * 1024]
 
 
@@ -168,28 +166,17 @@ def test_range_past_the_end_is_an_error(ses, scratch):
     assert ses.run("store", "get", cid, "--range", "9..3").returncode == 2  # usage
 
 
-def test_an_unreadable_file_is_a_clear_error(scratch):
+def test_an_unreadable_file_is_a_clear_error(scratch, nobody_ses):
     """Root reads everything, so this runs the daemon as `nobody`."""
-    binary = scratch / "ses"
-    shutil.copy(SES, binary)
-    os.chmod(scratch, 0o755)
-    home = scratch / "nobody-home"
-    home.mkdir(mode=0o700)
-    os.chown(home, NOBODY, NOBODY)
     secret = scratch / "secret"
     secret.write_bytes(b"root only")
     os.chmod(secret, 0o600)
-    as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
     proc = subprocess.run(
-        [*as_nobody, str(binary), "--home", str(home), "store", "put", str(secret)],
+        as_nobody(nobody_ses.argv("store", "put", str(secret))),
         capture_output=True, text=True, timeout=60,
     )
-    try:
-        assert proc.returncode == 1
-        assert "cannot read" in proc.stderr and str(secret) in proc.stderr and "ermission denied" in proc.stderr
-    finally:
-        for pid in daemon_pids(home):
-            os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 1
+    assert "cannot read" in proc.stderr and str(secret) in proc.stderr and "ermission denied" in proc.stderr
 
 
 def test_sigkill_during_puts_never_loses_an_acknowledged_blob(ses, scratch):

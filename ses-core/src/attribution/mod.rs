@@ -201,15 +201,21 @@ impl RepoAttribution {
         &self.index
     }
 
-    /// The bytes of `path` at `rev`.
-    pub fn file_at(&mut self, rev: Oid, path: &[u8]) -> Result<Vec<u8>> {
+    /// One file of `rev` with its line owners.
+    fn file(&mut self, rev: Oid, path: &[u8]) -> Result<FileOwners> {
         let state = self.state(rev, &mut |_, _| {})?;
-        let file = state
+        state
             .get(path)
+            .cloned()
             .ok_or_else(|| AttributionError::NotInRevision {
                 file: String::from_utf8_lossy(path).into_owned(),
                 rev: rev.to_string(),
-            })?;
+            })
+    }
+
+    /// The bytes of `path` at `rev`.
+    pub fn file_at(&mut self, rev: Oid, path: &[u8]) -> Result<Vec<u8>> {
+        let file = self.file(rev, path)?;
         self.repo
             .find_blob(file.blob)
             .map(|b| b.content().to_vec())
@@ -218,13 +224,7 @@ impl RepoAttribution {
 
     /// `git blame` of one file at `rev`.
     pub fn blame(&mut self, rev: Oid, path: &[u8]) -> Result<Vec<LineOwner>> {
-        let state = self.state(rev, &mut |_, _| {})?;
-        let file = state
-            .get(path)
-            .ok_or_else(|| AttributionError::NotInRevision {
-                file: String::from_utf8_lossy(path).into_owned(),
-                rev: rev.to_string(),
-            })?;
+        let file = self.file(rev, path)?;
         Ok(file
             .owners
             .iter()
