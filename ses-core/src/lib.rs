@@ -11,6 +11,7 @@
 //! | [`identity`] | the user's ed25519 key, its `did:key` and libp2p peer id |
 //! | [`instance`] | the single-daemon lock: at most one daemon per home, ever |
 //! | [`store`] | content-addressed blobs (CIDv1, BLAKE3) in redb and files, verified reads |
+//! | [`symbols`] | functions, methods and types in source text (tree-sitter): the lines each spans, for code lenses |
 //!
 //! # Example: the core without a daemon
 //!
@@ -30,3 +31,4 @@ pub mod home;
 pub mod identity;
 pub mod instance;
 pub mod store;
+pub mod symbols;
