@@ -91,6 +91,10 @@ impl Index {
         &self.commits
     }
 
+    pub fn commit_by_id(&self, id: Oid) -> Option<&CommitInfo> {
+        self.by_id.get(&id).map(|&ix| self.commit(ix))
+    }
+
     /// The state of `target`, walking only the history the index has not seen yet.
     /// `progress` is called with (commits done, commits to do).
     pub fn state_at(

@@ -39,6 +39,11 @@ pub enum AttributionError {
         action: &'static str,
         error: git2::Error,
     },
+    #[error("cannot find the symbols of {path}: {error}")]
+    Symbols {
+        path: String,
+        error: crate::symbols::SymbolError,
+    },
     #[error("internal error in attribution: {0}; please report it")]
     Internal(String),
 }
@@ -105,6 +110,26 @@ pub struct ExcludedFile {
 /// Whether a person is a bot: GitHub's `[bot]` accounts.
 pub fn is_bot(person: &Person) -> bool {
     person.name.contains("[bot]") || person.email.contains("[bot]")
+}
+
+/// One person's part of a symbol.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymbolAuthor {
+    pub person: Person,
+    /// Lines of the symbol whose blamed commit this person authored.
+    pub lines: u32,
+    /// Lines credited, co-authored lines split equally.
+    pub credit: f64,
+}
+
+/// A function, method, class… with who wrote the lines it spans now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymbolShare {
+    pub symbol: crate::symbols::Symbol,
+    /// People by credit (highest first), then email.
+    pub authors: Vec<SymbolAuthor>,
+    /// Lines of the symbol that are not committed yet (credited to the local user).
+    pub uncommitted: u32,
 }
 
 /// A repository opened for attribution, with its index.
@@ -276,6 +301,95 @@ impl RepoAttribution {
                     }
                 }
                 None => uncommitted(i),
+            })
+            .collect())
+    }
+
+    /// Every symbol of a file with its authors' shares: of `text` (an editor buffer or
+    /// the file on disk) when given, else of the file at `rev`. A file in a language
+    /// without a grammar has no symbols.
+    pub fn symbol_shares(
+        &mut self,
+        rev: Oid,
+        path: &[u8],
+        text: Option<&[u8]>,
+    ) -> Result<Vec<SymbolShare>> {
+        use std::os::unix::ffi::OsStrExt;
+        let Some(language) =
+            crate::symbols::Language::from_path(Path::new(std::ffi::OsStr::from_bytes(path)))
+        else {
+            return Ok(Vec::new());
+        };
+        let (lines, text) = match text {
+            Some(text) => (self.blame_text(path, text)?, text.to_vec()),
+            None => (self.blame(rev, path)?, self.file_at(rev, path)?),
+        };
+        let symbols = crate::symbols::symbols(language, &text).map_err(|error| {
+            AttributionError::Symbols {
+                path: String::from_utf8_lossy(path).into_owned(),
+                error,
+            }
+        })?;
+        let mailmap = self
+            .repo
+            .mailmap()
+            .map_err(AttributionError::git("read .mailmap"))?;
+        // Each line's people: the author first, then co-authors.
+        let mut people_of: BTreeMap<Oid, Vec<Person>> = BTreeMap::new();
+        let line_people: Vec<Vec<Person>> = lines
+            .iter()
+            .map(|l| {
+                if l.commit.is_zero() {
+                    return vec![l.author.clone()];
+                }
+                people_of
+                    .entry(l.commit)
+                    .or_insert_with(|| match self.index.commit_by_id(l.commit) {
+                        Some(info) => commit_people(info, &mailmap),
+                        None => vec![l.author.clone()],
+                    })
+                    .clone()
+            })
+            .collect();
+        Ok(symbols
+            .into_iter()
+            .map(|symbol| {
+                let mut by_email: BTreeMap<String, SymbolAuthor> = BTreeMap::new();
+                let mut uncommitted = 0;
+                let range =
+                    symbol.lines.start as usize..(symbol.lines.end as usize).min(lines.len());
+                for i in range {
+                    if lines[i].commit.is_zero() {
+                        uncommitted += 1;
+                    }
+                    let who = &line_people[i];
+                    let share = 1.0 / who.len() as f64;
+                    for (k, p) in who.iter().enumerate() {
+                        let entry =
+                            by_email
+                                .entry(p.email.clone())
+                                .or_insert_with(|| SymbolAuthor {
+                                    person: p.clone(),
+                                    lines: 0,
+                                    credit: 0.0,
+                                });
+                        if k == 0 {
+                            entry.lines += 1;
+                        }
+                        entry.credit += share;
+                    }
+                }
+                let mut authors: Vec<SymbolAuthor> = by_email.into_values().collect();
+                authors.sort_by(|a, b| {
+                    b.credit
+                        .total_cmp(&a.credit)
+                        .then_with(|| a.person.email.cmp(&b.person.email))
+                });
+                SymbolShare {
+                    symbol,
+                    authors,
+                    uncommitted,
+                }
             })
             .collect())
     }

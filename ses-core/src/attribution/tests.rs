@@ -543,3 +543,72 @@ fn unsaved_text_is_uncommitted_and_credited_to_the_local_user() {
     assert!(fresh.iter().all(|l| l.commit.is_zero()));
     assert_eq!(fresh.len(), 2);
 }
+
+#[test]
+fn symbols_get_their_authors_shares() {
+    let mut f = Fixture::new();
+    f.write(
+        "lib.rs",
+        "fn alpha() {\n    1\n}\n\nfn beta() {\n    2\n}\n",
+    );
+    f.commit("Alice", "start");
+    f.write(
+        "lib.rs",
+        "fn alpha() {\n    1\n}\n\nfn beta() {\n    20\n    21\n}\n",
+    );
+    f.git(&["add", "-A"]);
+    f.git_env(
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "beta\n\nCo-authored-by: Carol <carol@example.com>",
+        ],
+        &[
+            ("GIT_AUTHOR_NAME", "Bob"),
+            ("GIT_AUTHOR_EMAIL", "bob@example.com"),
+        ],
+    );
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let render = |shares: &[SymbolShare]| -> Vec<String> {
+        shares
+            .iter()
+            .map(|s| {
+                let who: Vec<String> = s
+                    .authors
+                    .iter()
+                    .map(|a| format!("{}:{}:{}", a.person.email, a.lines, a.credit))
+                    .collect();
+                format!(
+                    "{} {:?} [{}] u{}",
+                    s.symbol.name,
+                    s.symbol.lines,
+                    who.join(" "),
+                    s.uncommitted
+                )
+            })
+            .collect()
+    };
+    let shares = repo.symbol_shares(head, b"lib.rs", None).unwrap();
+    assert_eq!(
+        render(&shares),
+        vec![
+            "alpha 0..3 [alice@example.com:3:3] u0",
+            "beta 4..8 [alice@example.com:2:2 bob@example.com:2:1 carol@example.com:0:1] u0",
+        ]
+    );
+    // Unsaved text: the new line is the local user's.
+    let text = b"fn alpha() {\n    1\n    unsaved\n}\n\nfn beta() {\n    20\n    21\n}\n";
+    let shares = repo.symbol_shares(head, b"lib.rs", Some(text)).unwrap();
+    assert_eq!(
+        render(&shares)[0],
+        "alpha 0..4 [alice@example.com:3:3 local@example.com:1:1] u1"
+    );
+    // No grammar, no symbols.
+    assert!(
+        repo.symbol_shares(head, b"notes.txt", Some(b"x\n"))
+            .unwrap()
+            .is_empty()
+    );
+}
