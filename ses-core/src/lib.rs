@@ -7,6 +7,7 @@
 //! | module | capability |
 //! | --- | --- |
 //! | [`attribution`] | line ownership from git history, with `git blame` parity |
+//! | [`graph`] | the contribution graph: people, commits, files, symbols, dependencies (petgraph) |
 //! | [`home`] | the per-user home directory: its layout, creation and validation |
 //! | [`identity`] | the user's ed25519 key, its `did:key` and libp2p peer id |
 //! | [`instance`] | the single-daemon lock: at most one daemon per home, ever |
@@ -27,6 +28,7 @@
 //! ```
 
 pub mod attribution;
+pub mod graph;
 pub mod home;
 pub mod identity;
 pub mod instance;

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
+use crate::graph::ContributionGraph;
+
 pub use index::{CommitInfo, CommitIx, FileOwners, Index, Person, TreeState};
 
 #[derive(Debug, thiserror::Error)]
@@ -392,6 +394,141 @@ impl RepoAttribution {
                 }
             })
             .collect())
+    }
+
+    /// The contribution graph of `rev`: people, the commits that own lines now, files
+    /// (vendored and generated ones left out, as in [`Self::attribute`]), their symbols,
+    /// and what depends on what.
+    pub fn graph(
+        &mut self,
+        rev: Oid,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ContributionGraph> {
+        use crate::graph::{EdgeKind, NodeKind};
+        let state = self.state(rev, progress)?;
+        let mailmap = self
+            .repo
+            .mailmap()
+            .map_err(AttributionError::git("read .mailmap"))?;
+        let mut g = ContributionGraph::new();
+        let mut people_of: BTreeMap<CommitIx, Vec<Person>> = BTreeMap::new();
+        let mut paths: Vec<&std::sync::Arc<[u8]>> = state.keys().collect();
+        paths.sort();
+        for path in paths {
+            if self.excluded_by_attributes(path).is_some() {
+                continue;
+            }
+            let file = &state[path];
+            let shown = String::from_utf8_lossy(path).into_owned();
+            let file_node = g.node(format!("file:{shown}"), NodeKind::File, shown.clone());
+            g.set_attr(file_node, "lines", file.owners.len().to_string());
+            for &c in file.owners.iter() {
+                people_of
+                    .entry(c)
+                    .or_insert_with(|| commit_people(self.index.commit(c), &mailmap));
+            }
+            // Per line: its people, for the file and its symbols alike.
+            let line_people: Vec<&[Person]> = file
+                .owners
+                .iter()
+                .map(|c| people_of[c].as_slice())
+                .collect();
+            for (&c, who) in file.owners.iter().zip(&line_people) {
+                let info = self.index.commit(c);
+                let commit = g.node(
+                    format!("commit:{}", info.id),
+                    NodeKind::Commit,
+                    info.summary.clone(),
+                );
+                g.edge(commit, file_node, EdgeKind::Introduced, 1.0);
+                let humans: Vec<&Person> = who.iter().filter(|p| !is_bot(p)).collect();
+                for p in &humans {
+                    let person = g.node(
+                        format!("person:{}", p.email),
+                        NodeKind::Contributor,
+                        p.name.clone(),
+                    );
+                    g.edge(
+                        person,
+                        file_node,
+                        EdgeKind::Authored,
+                        1.0 / humans.len() as f64,
+                    );
+                }
+            }
+            self.add_symbols(&mut g, file_node, &shown, path, file, &line_people)?;
+        }
+        // authored: person → commit, once per commit that owns lines now.
+        for (&c, who) in &people_of {
+            let info = self.index.commit(c);
+            let commit = g.node(
+                format!("commit:{}", info.id),
+                NodeKind::Commit,
+                info.summary.clone(),
+            );
+            for p in who.iter().filter(|p| !is_bot(p)) {
+                let person = g.node(
+                    format!("person:{}", p.email),
+                    NodeKind::Contributor,
+                    p.name.clone(),
+                );
+                g.edge(person, commit, EdgeKind::Authored, 1.0);
+            }
+        }
+        Ok(g)
+    }
+
+    /// Symbols of one file as nodes, with `contains` and `authored` edges.
+    fn add_symbols(
+        &self,
+        g: &mut ContributionGraph,
+        file_node: petgraph::graph::NodeIndex,
+        shown: &str,
+        path: &[u8],
+        file: &FileOwners,
+        line_people: &[&[Person]],
+    ) -> Result<()> {
+        use crate::graph::{EdgeKind, NodeKind};
+        use std::os::unix::ffi::OsStrExt;
+        let Some(language) =
+            crate::symbols::Language::from_path(Path::new(std::ffi::OsStr::from_bytes(path)))
+        else {
+            return Ok(());
+        };
+        let blob = self
+            .repo
+            .find_blob(file.blob)
+            .map_err(AttributionError::git("read a blob"))?;
+        // A file the parser refuses (too large, garbled) simply has no symbol nodes.
+        let Ok(symbols) = crate::symbols::symbols(language, blob.content()) else {
+            return Ok(());
+        };
+        for s in symbols {
+            let qualified = match &s.container {
+                Some(c) => format!("{c}::{}", s.name),
+                None => s.name.clone(),
+            };
+            let node = g.node(
+                format!("symbol:{shown}#{qualified}@{}", s.name_line + 1),
+                NodeKind::Symbol,
+                qualified,
+            );
+            g.set_attr(node, "kind", s.kind.as_str());
+            let lines = s.lines.start as usize..(s.lines.end as usize).min(line_people.len());
+            g.edge(file_node, node, EdgeKind::Contains, lines.len() as f64);
+            for who in &line_people[lines] {
+                let humans: Vec<&Person> = who.iter().filter(|p| !is_bot(p)).collect();
+                for p in &humans {
+                    let person = g.node(
+                        format!("person:{}", p.email),
+                        NodeKind::Contributor,
+                        p.name.clone(),
+                    );
+                    g.edge(person, node, EdgeKind::Authored, 1.0 / humans.len() as f64);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The person uncommitted lines belong to: `user.name` and `user.email`.

@@ -612,3 +612,49 @@ fn symbols_get_their_authors_shares() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_graph_links_people_commits_files_and_symbols() {
+    let mut f = Fixture::new();
+    f.write("src/lib.rs", "fn alpha() {\n    1\n}\n");
+    f.write("vendor/x.rs", "fn v() {}\n");
+    f.write(".gitattributes", "vendor/** linguist-vendored\n");
+    let first = f.commit("Alice", "start");
+    f.write("src/lib.rs", "fn alpha() {\n    1\n    2\n}\n");
+    let second = f.commit("Bob", "grow alpha");
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let g = repo.graph(head, &mut |_, _| {}).unwrap();
+    let edges: Vec<String> = g
+        .edges()
+        .iter()
+        .map(|e| format!("{} -{}({})-> {}", e.from, e.kind.as_str(), e.weight, e.to))
+        .collect();
+    let c1 = format!("commit:{first}");
+    let c2 = format!("commit:{second}");
+    let mut expected = vec![
+        format!("{c1} -introduced(1)-> file:.gitattributes"),
+        format!("{c1} -introduced(3)-> file:src/lib.rs"),
+        format!("{c2} -introduced(1)-> file:src/lib.rs"),
+        "file:src/lib.rs -contains(4)-> symbol:src/lib.rs#alpha@1".to_owned(),
+        format!("person:alice@example.com -authored(1)-> {c1}"),
+        "person:alice@example.com -authored(1)-> file:.gitattributes".to_owned(),
+        "person:alice@example.com -authored(3)-> file:src/lib.rs".to_owned(),
+        "person:alice@example.com -authored(3)-> symbol:src/lib.rs#alpha@1".to_owned(),
+        format!("person:bob@example.com -authored(1)-> {c2}"),
+        "person:bob@example.com -authored(1)-> file:src/lib.rs".to_owned(),
+        "person:bob@example.com -authored(1)-> symbol:src/lib.rs#alpha@1".to_owned(),
+    ];
+    expected.sort();
+    let mut got = edges.clone();
+    got.sort();
+    assert_eq!(got, expected);
+    assert!(
+        g.get("file:vendor/x.rs").is_none(),
+        "vendored files stay out"
+    );
+    assert_eq!(
+        g.get("symbol:src/lib.rs#alpha@1").unwrap().attrs["kind"],
+        "function"
+    );
+}
