@@ -51,6 +51,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The contribution graph: people, commits, files, symbols and what depends on what
+    Graph {
+        /// A path inside the repository [default: the current directory]
+        repo: Option<PathBuf>,
+        /// The revision [default: HEAD]
+        #[arg(long, value_name = "REV")]
+        rev: Option<String>,
+        /// Print JSON: {"repo", "rev", "nodes": [{"id", "kind", "label", …}], "edges": [{"from", "to", "kind", "weight"}]}
+        #[arg(long)]
+        json: bool,
+    },
     /// Print this user's identity: the did:key and the libp2p peer id of one ed25519 key
     Id {
         /// Print JSON: {"did", "peer_id"}

@@ -66,6 +66,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Attribute { repo, rev, json } => {
             commands::attribution::attribute(&open_home(cli.home)?, repo, rev, json)
         }
+        Command::Graph { repo, rev, json } => {
+            commands::attribution::graph(&open_home(cli.home)?, repo, rev, json)
+        }
         Command::Blame { file, rev, json } => {
             commands::attribution::blame(&open_home(cli.home)?, &file, rev, json)
         }

@@ -194,3 +194,21 @@ def test_a_shallow_clone_credits_the_boundary_as_git_does(ses, scratch, repo):
     for path in ["src/util/main.py", "README.md"]:
         out = ses.json("blame", "--rev", "HEAD", str(shallow / path))
         assert [l["commit"] for l in out] == [l["commit"] for l in r.git_blame(path)]
+
+
+def test_graph_json_is_a_sorted_graph_of_the_repository(ses, repo):
+    g = ses.json("graph", str(repo.path))
+    ids = [n["id"] for n in g["nodes"]]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    kinds = {n["kind"] for n in g["nodes"]}
+    assert {"contributor", "commit", "file", "symbol"} <= kinds
+    assert "file:src/util/main.py" in ids and "file:vendor/lib.js" not in ids
+    assert "symbol:src/util/main.py#main@1" in ids and "symbol:src/util/main.py#helper@5" in ids
+    edges = {(e["from"], e["kind"], e["to"]): e["weight"] for e in g["edges"]}
+    assert edges[("file:src/util/main.py", "contains", "symbol:src/util/main.py#main@1")] == 2
+    # Bob's line in main() is co-authored with Carol: half each.
+    assert edges[("person:bob@example.com", "authored", "symbol:src/util/main.py#main@1")] == 0.5
+    assert edges[("person:carol@example.com", "authored", "symbol:src/util/main.py#main@1")] == 0.5
+    assert all(e["from"] in ids and e["to"] in ids for e in g["edges"])
+    summary = ses.run("graph", str(repo.path), check=True).stdout
+    assert "file nodes" in summary and "authored edges" in summary

@@ -513,7 +513,7 @@ impl RepoAttribution {
                 NodeKind::Symbol,
                 qualified,
             );
-            g.set_attr(node, "kind", s.kind.as_str());
+            g.set_attr(node, "symbol_kind", s.kind.as_str());
             let lines = s.lines.start as usize..(s.lines.end as usize).min(line_people.len());
             g.edge(file_node, node, EdgeKind::Contains, lines.len() as f64);
             for who in &line_people[lines] {

@@ -654,7 +654,7 @@ fn the_graph_links_people_commits_files_and_symbols() {
         "vendored files stay out"
     );
     assert_eq!(
-        g.get("symbol:src/lib.rs#alpha@1").unwrap().attrs["kind"],
+        g.get("symbol:src/lib.rs#alpha@1").unwrap().attrs["symbol_kind"],
         "function"
     );
 }

@@ -11,44 +11,50 @@ use ses_core::home::Home;
 use super::{outln, print_json, str_field};
 use crate::client::DaemonClient;
 
+/// Calls a whole-repository method, drawing its progress notifications as a bar.
+fn call_with_progress(
+    home: &Home,
+    method: &str,
+    repo: Option<PathBuf>,
+    rev: Option<String>,
+) -> anyhow::Result<Value> {
+    let repo = std::path::absolute(repo.unwrap_or_else(|| PathBuf::from(".")))
+        .context("cannot resolve the repository path")?;
+    let mut client = DaemonClient::connect_or_start(home)?;
+    // Drawn only when stderr is a terminal (indicatif hides it otherwise).
+    let mut bar: Option<ProgressBar> = None;
+    let result = client.call_with_notes(method, json!({"repo": repo, "rev": rev}), &mut |note| {
+        let (Some(done), Some(total)) = (
+            note["params"]["done"].as_u64(),
+            note["params"]["total"].as_u64(),
+        ) else {
+            return;
+        };
+        let bar = bar.get_or_insert_with(|| {
+            let b = ProgressBar::new(total);
+            b.set_style(
+                ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} commits ({eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.set_message("indexing history");
+            b
+        });
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| anyhow!(e))
+}
+
 pub fn attribute(
     home: &Home,
     repo: Option<PathBuf>,
     rev: Option<String>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let repo = std::path::absolute(repo.unwrap_or_else(|| PathBuf::from(".")))
-        .context("cannot resolve the repository path")?;
-    let mut client = DaemonClient::connect_or_start(home)?;
-    // Drawn only when stderr is a terminal (indicatif hides it otherwise).
-    let mut bar: Option<ProgressBar> = None;
-    let result = client.call_with_notes(
-        "attribution.attribute",
-        json!({"repo": repo, "rev": rev}),
-        &mut |note| {
-            let (Some(done), Some(total)) = (
-                note["params"]["done"].as_u64(),
-                note["params"]["total"].as_u64(),
-            ) else {
-                return;
-            };
-            let bar = bar.get_or_insert_with(|| {
-                let b = ProgressBar::new(total);
-                b.set_style(
-                    ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} commits ({eta})")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
-                b.set_message("indexing history");
-                b
-            });
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    );
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let att = result.map_err(|e| anyhow!(e))?;
+    let att = call_with_progress(home, "attribution.attribute", repo, rev)?;
     if json {
         let mut out = att.clone();
         if let Some(o) = out.as_object_mut() {
@@ -153,5 +159,37 @@ pub fn blame(
             t.as_str().unwrap_or("")
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn graph(
+    home: &Home,
+    repo: Option<PathBuf>,
+    rev: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let g = call_with_progress(home, "attribution.graph", repo, rev)?;
+    if json {
+        print_json(&g);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for n in g["nodes"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        *kinds.entry(n["kind"].as_str().unwrap_or("?")).or_default() += 1;
+    }
+    let mut edge_kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for e in g["edges"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        *edge_kinds
+            .entry(e["kind"].as_str().unwrap_or("?"))
+            .or_default() += 1;
+    }
+    outln!("{}  at {}", str_field(&g, "repo"), str_field(&g, "rev"));
+    for (k, n) in kinds {
+        outln!("{n:>8} {k} nodes");
+    }
+    for (k, n) in edge_kinds {
+        outln!("{n:>8} {k} edges");
+    }
+    outln!("(--json prints the whole graph)");
     Ok(ExitCode::SUCCESS)
 }

@@ -110,6 +110,7 @@ pub async fn dispatch(
     let work: Box<dyn FnOnce() -> Result<Value, RpcError> + Send> = match method {
         "attribution.blame" => Box::new(move || blame(&repos, params)),
         "attribution.attribute" => Box::new(move || attribute(&repos, params, notify)),
+        "attribution.graph" => Box::new(move || graph(&repos, params, notify)),
         _ => return None,
     };
     Some(tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
@@ -203,4 +204,36 @@ fn attribute(
             "files": att.excluded_files.iter().map(|f| json!({"path": f.path, "lines": f.lines, "reason": f.reason})).collect::<Vec<_>>(),
         },
     }))
+}
+
+fn graph(repos: &Repos, params: Value, notify: UnboundedSender<Value>) -> Result<Value, RpcError> {
+    let p: AttributeParams = parse(params)?;
+    let repo = repos.get(&p.repo)?;
+    let mut repo = repo.lock().unwrap_or_else(|e| e.into_inner());
+    let rev = repo
+        .resolve(p.rev.as_deref().unwrap_or("HEAD"))
+        .map_err(attribution_error)?;
+    let g = repo
+        .graph(rev, &mut progress_sender(notify))
+        .map_err(attribution_error)?;
+    let nodes: Vec<Value> = g
+        .nodes()
+        .into_iter()
+        .map(|n| {
+            let mut v = json!({"id": n.id, "kind": n.kind.as_str(), "label": n.label});
+            // Attributes never shadow id, kind or label.
+            for (k, a) in &n.attrs {
+                if v.get(k).is_none() {
+                    v[k] = json!(a);
+                }
+            }
+            v
+        })
+        .collect();
+    let edges: Vec<Value> = g
+        .edges()
+        .into_iter()
+        .map(|e| json!({"from": e.from, "to": e.to, "kind": e.kind.as_str(), "weight": e.weight}))
+        .collect();
+    Ok(json!({"repo": repo.root(), "rev": rev.to_string(), "nodes": nodes, "edges": edges}))
 }
