@@ -212,3 +212,24 @@ def test_graph_json_is_a_sorted_graph_of_the_repository(ses, repo):
     assert all(e["from"] in ids and e["to"] in ids for e in g["edges"])
     summary = ses.run("graph", str(repo.path), check=True).stdout
     assert "file nodes" in summary and "authored edges" in summary
+
+
+def test_the_index_survives_a_daemon_restart(ses, repo):
+    # Large enough that the snapshot is a file in the store, not a row.
+    repo.write("big.txt", "".join(f"{i}\n" for i in range(30_000)))
+    repo.commit("Erin", "big")
+    first = ses.run("attribute", str(repo.path), "--json", check=True).stdout
+    ses.run("daemon", "stop", check=True)
+    again = ses.run("attribute", str(repo.path), "--json", check=True).stdout
+    assert again == first
+    assert "restored the attribution index" in ses.log()
+    # A damaged snapshot costs a rebuild, never a wrong answer or an error.
+    ses.run("daemon", "stop", check=True)
+    blobs = list((ses.home / "store" / "blobs").rglob("*.data"))
+    assert blobs
+    for blob in blobs:
+        with open(blob, "r+b") as f:
+            f.seek(100)
+            f.write(b"\xff\xff\xff\xff")
+    assert ses.run("attribute", str(repo.path), "--json", check=True).stdout == first
+    assert "rebuilding the index" in ses.log()

@@ -39,7 +39,10 @@ pub struct Person {
 #[derive(Debug, Clone)]
 pub struct CommitInfo {
     pub id: Oid,
+    /// The author with `.mailmap` applied.
     pub author: Person,
+    /// The author as the commit records it.
+    pub author_raw: Person,
     /// Author time, seconds since the epoch.
     pub time: i64,
     pub summary: String,
@@ -89,6 +92,32 @@ impl Index {
 
     pub fn commits(&self) -> &[CommitInfo] {
         &self.commits
+    }
+
+    /// Re-applies `.mailmap` to every commit's author (after the mailmap changed).
+    pub fn remap_authors(&mut self, mailmap: &Mailmap) {
+        for c in &mut self.commits {
+            c.author = apply_mailmap(mailmap, &c.author_raw);
+        }
+    }
+
+    /// Rebuilds an index from its parts (a snapshot).
+    pub fn from_parts(commits: Vec<CommitInfo>, tips: Vec<(Oid, Arc<TreeState>)>) -> Index {
+        let by_id = commits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i as CommitIx))
+            .collect();
+        Index {
+            commits,
+            by_id,
+            tips,
+        }
+    }
+
+    /// The most recently used revision state, for snapshots.
+    pub fn latest_tip(&self) -> Option<&(Oid, Arc<TreeState>)> {
+        self.tips.last()
     }
 
     pub fn commit_by_id(&self, id: Oid) -> Option<&CommitInfo> {
@@ -168,14 +197,14 @@ impl Index {
             return ix;
         }
         let sig = commit.author();
-        let resolved = mailmap.resolve_signature(&sig).ok();
-        let sig = resolved.as_ref().unwrap_or(&sig);
+        let author_raw = Person {
+            name: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
+            email: String::from_utf8_lossy(sig.email_bytes()).into_owned(),
+        };
         let info = CommitInfo {
             id: commit.id(),
-            author: Person {
-                name: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
-                email: String::from_utf8_lossy(sig.email_bytes()).into_owned(),
-            },
+            author: apply_mailmap(mailmap, &author_raw),
+            author_raw,
             time: commit.author().when().seconds(),
             summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                 .into_owned(),
@@ -521,4 +550,16 @@ fn read_blob(repo: &Repository, id: Oid) -> Result<Vec<u8>> {
 
 fn is_shallow_boundary(repo: &Repository, id: &Oid) -> bool {
     repo.is_shallow() && repo.find_commit(*id).is_err()
+}
+
+/// A person as `.mailmap` names them.
+pub fn apply_mailmap(mailmap: &Mailmap, raw: &Person) -> Person {
+    git2::Signature::now(&raw.name, &raw.email)
+        .ok()
+        .and_then(|sig| mailmap.resolve_signature(&sig).ok())
+        .map(|s| Person {
+            name: String::from_utf8_lossy(s.name_bytes()).into_owned(),
+            email: String::from_utf8_lossy(s.email_bytes()).into_owned(),
+        })
+        .unwrap_or_else(|| raw.clone())
 }

@@ -14,6 +14,7 @@
 pub mod index;
 mod lines;
 mod renames;
+pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -139,6 +140,10 @@ pub struct RepoAttribution {
     repo: Repository,
     root: PathBuf,
     index: Index,
+    /// The `.mailmap` the index's authors were mapped with.
+    mailmap_seen: Option<[u8; 32]>,
+    /// The revision state last saved as a snapshot.
+    saved: Option<Oid>,
 }
 
 impl RepoAttribution {
@@ -163,6 +168,8 @@ impl RepoAttribution {
             repo,
             root,
             index: Index::new(),
+            mailmap_seen: None,
+            saved: None,
         })
     }
 
@@ -221,7 +228,70 @@ impl RepoAttribution {
         rev: Oid,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<std::sync::Arc<TreeState>> {
+        let fingerprint = self.mailmap_fingerprint();
+        if self.mailmap_seen != Some(fingerprint) {
+            let mailmap = self
+                .repo
+                .mailmap()
+                .map_err(AttributionError::git("read .mailmap"))?;
+            self.index.remap_authors(&mailmap);
+            self.mailmap_seen = Some(fingerprint);
+        }
         self.index.state_at(&self.repo, rev, progress)
+    }
+
+    /// What `.mailmap` resolution depends on: the working tree's `.mailmap`, HEAD's, and
+    /// the `mailmap.file` / `mailmap.blob` settings (with the file's content).
+    fn mailmap_fingerprint(&self) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        if let Some(dir) = self.repo.workdir() {
+            h.update(&std::fs::read(dir.join(".mailmap")).unwrap_or_default());
+        }
+        h.update(b"\0");
+        let head_mailmap = self
+            .repo
+            .head()
+            .ok()
+            .and_then(|r| r.peel_to_tree().ok())
+            .and_then(|t| t.get_name(".mailmap").map(|e| e.id()));
+        if let Some(id) = head_mailmap {
+            h.update(id.as_bytes());
+        }
+        if let Ok(config) = self.repo.config() {
+            for key in ["mailmap.file", "mailmap.blob"] {
+                if let Ok(v) = config.get_string(key) {
+                    h.update(key.as_bytes());
+                    h.update(v.as_bytes());
+                    if key == "mailmap.file" {
+                        h.update(&std::fs::read(&v).unwrap_or_default());
+                    }
+                }
+            }
+        }
+        *h.finalize().as_bytes()
+    }
+
+    /// A snapshot of the index to store, when it changed since the last one.
+    pub fn snapshot_if_changed(&mut self) -> Option<Vec<u8>> {
+        let latest = self.index.latest_tip().map(|(id, _)| *id);
+        if latest.is_none() || latest == self.saved {
+            return None;
+        }
+        let bytes = snapshot::save(&self.index)?;
+        self.saved = latest;
+        Some(bytes)
+    }
+
+    /// Replaces the index with a stored snapshot (before any question is asked).
+    pub fn restore(&mut self, bytes: &[u8]) -> std::result::Result<(), snapshot::SnapshotError> {
+        let mailmap = self
+            .repo
+            .mailmap()
+            .map_err(|e| snapshot::SnapshotError::Damaged(format!("cannot read .mailmap: {e}")))?;
+        self.index = snapshot::load(bytes, &mailmap)?;
+        self.saved = self.index.latest_tip().map(|(id, _)| *id);
+        self.mailmap_seen = Some(self.mailmap_fingerprint());
+        Ok(())
     }
 
     pub fn index(&self) -> &Index {

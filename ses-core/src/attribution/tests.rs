@@ -658,3 +658,71 @@ fn the_graph_links_people_commits_files_and_symbols() {
         "function"
     );
 }
+
+#[test]
+fn a_snapshot_restores_the_index_without_walking_history() {
+    let mut f = Fixture::new();
+    f.write("a.txt", "1\n2\n");
+    f.commit("Alice", "one");
+    f.write("a.txt", "1\n2\n3\n");
+    f.commit("Bob", "two");
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let before = repo.blame(head, b"a.txt").unwrap();
+    let bytes = repo
+        .snapshot_if_changed()
+        .expect("a new state is worth saving");
+    assert!(
+        repo.snapshot_if_changed().is_none(),
+        "nothing changed since"
+    );
+
+    let mut restored = RepoAttribution::discover(&f.dir).unwrap();
+    restored.restore(&bytes).unwrap();
+    let mut walked = 0;
+    restored
+        .state(head, &mut |_, total| walked = total)
+        .unwrap();
+    assert_eq!(walked, 0, "the snapshot answered");
+    assert_eq!(restored.blame(head, b"a.txt").unwrap(), before);
+    // A new commit walks from the restored state.
+    f.write("a.txt", "1\n2\n3\n4\n");
+    f.commit("Carol", "three");
+    let head = restored.resolve("HEAD").unwrap();
+    restored
+        .state(head, &mut |_, total| walked = total)
+        .unwrap();
+    assert_eq!(walked, 1);
+    f.assert_parity();
+
+    // Damage and other versions are refused, never half-loaded.
+    let mut damaged = bytes.clone();
+    damaged.truncate(bytes.len() / 2);
+    assert!(
+        RepoAttribution::discover(&f.dir)
+            .unwrap()
+            .restore(&damaged)
+            .is_err()
+    );
+    assert!(
+        RepoAttribution::discover(&f.dir)
+            .unwrap()
+            .restore(b"junk")
+            .is_err()
+    );
+}
+
+#[test]
+fn a_changed_mailmap_takes_effect_without_a_rebuild() {
+    let mut f = Fixture::new();
+    f.write("a.txt", "1\n");
+    f.commit("Alice", "one");
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    assert_eq!(repo.blame(head, b"a.txt").unwrap()[0].author.name, "Alice");
+    f.write(".mailmap", "Alice Liddell <alice@example.com>\n");
+    assert_eq!(
+        repo.blame(head, b"a.txt").unwrap()[0].author.name,
+        "Alice Liddell"
+    );
+}

@@ -63,6 +63,8 @@ const BLOBS: TableDefinition<[u8; 32], (u64, u8, u64)> = TableDefinition::new("b
 const INLINE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("inline");
 /// id → pinned at (ms since the epoch).
 const PINS: TableDefinition<[u8; 32], u64> = TableDefinition::new("pins");
+/// name → blob: named roots (an index snapshot per repository…); gc keeps them like pins.
+const ROOTS: TableDefinition<&str, [u8; 32]> = TableDefinition::new("roots");
 /// parent → children it references.
 const LINKS: MultimapTableDefinition<[u8; 32], [u8; 32]> = MultimapTableDefinition::new("links");
 
@@ -265,6 +267,7 @@ impl Store {
         txn.open_table(BLOBS).map_err(self.db_err())?;
         txn.open_table(INLINE).map_err(self.db_err())?;
         txn.open_table(PINS).map_err(self.db_err())?;
+        txn.open_table(ROOTS).map_err(self.db_err())?;
         txn.open_multimap_table(LINKS).map_err(self.db_err())?;
         txn.commit().map_err(self.db_err())
     }
@@ -638,6 +641,33 @@ impl Store {
         Ok(was)
     }
 
+    /// Points the named root `name` at `id` (replacing what it named): gc keeps it and
+    /// everything it links to, as it keeps pins.
+    pub fn set_root(&self, name: &str, id: &BlobId) -> Result<()> {
+        let txn = self.db.begin_write().map_err(self.db_err())?;
+        {
+            let blobs = txn.open_table(BLOBS).map_err(self.db_err())?;
+            if blobs.get(id.0).map_err(self.db_err())?.is_none() {
+                return Err(StoreError::NotFound(*id));
+            }
+            txn.open_table(ROOTS)
+                .map_err(self.db_err())?
+                .insert(name, id.0)
+                .map_err(self.db_err())?;
+        }
+        txn.commit().map_err(self.db_err())
+    }
+
+    /// The blob the named root points at.
+    pub fn root(&self, name: &str) -> Result<Option<BlobId>> {
+        let txn = self.db.begin_read().map_err(self.db_err())?;
+        let roots = txn.open_table(ROOTS).map_err(self.db_err())?;
+        Ok(roots
+            .get(name)
+            .map_err(self.db_err())?
+            .map(|v| BlobId(v.value())))
+    }
+
     /// Removes every blob not reachable from a pin through links, except those younger
     /// than `grace`.
     pub fn gc(&self, grace: Duration) -> Result<GcReport> {
@@ -656,6 +686,10 @@ impl Store {
             let mut stack = Vec::new();
             for row in pins.iter().map_err(self.db_err())? {
                 stack.push(row.map_err(self.db_err())?.0.value());
+            }
+            let roots = txn.open_table(ROOTS).map_err(self.db_err())?;
+            for row in roots.iter().map_err(self.db_err())? {
+                stack.push(row.map_err(self.db_err())?.1.value());
             }
             while let Some(key) = stack.pop() {
                 if live.insert(key) {

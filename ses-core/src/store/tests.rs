@@ -398,3 +398,26 @@ fn every_flipped_outboard_pair_and_every_damaged_group_is_caught() {
     }
     store.verify(&id).unwrap();
 }
+
+#[test]
+fn named_roots_point_at_blobs_and_keep_them_through_gc() {
+    let (_t, _h, store) = open();
+    let old = store
+        .put_bytes(b"snapshot 1", &PutOptions::default())
+        .unwrap();
+    let new = store
+        .put_bytes(b"snapshot 2", &PutOptions::default())
+        .unwrap();
+    assert_eq!(store.root("index:repo").unwrap(), None);
+    store.set_root("index:repo", &old).unwrap();
+    store.set_root("index:repo", &new).unwrap();
+    assert_eq!(store.root("index:repo").unwrap(), Some(new));
+    let report = store.gc(Duration::ZERO).unwrap();
+    assert_eq!(report.removed, vec![old]);
+    assert_eq!(store.get(&new).unwrap(), b"snapshot 2");
+    let ghost = BlobId::of(b"never stored");
+    assert!(matches!(
+        store.set_root("x", &ghost),
+        Err(StoreError::NotFound(_))
+    ));
+}

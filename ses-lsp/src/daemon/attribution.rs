@@ -10,29 +10,74 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use ses_core::attribution::{AttributionError, LineOwner, RepoAttribution};
+use ses_core::store::{PutOptions, Store};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::rpc::{self, RpcError};
 
-/// Open repositories, by their top directory.
-#[derive(Default)]
+/// Open repositories, by their top directory. Each index is saved to the store after a
+/// question that changed it, and restored from there when the repository is first opened,
+/// so a daemon restart does not walk history again.
 pub struct Repos {
     open: Mutex<HashMap<PathBuf, Arc<Mutex<RepoAttribution>>>>,
+    store: Arc<Store>,
+}
+
+/// The store root that names a repository's index snapshot.
+fn root_name(top: &Path) -> String {
+    format!("attribution-index:{}", top.display())
 }
 
 impl Repos {
+    pub fn new(store: Arc<Store>) -> Repos {
+        Repos {
+            open: Mutex::default(),
+            store,
+        }
+    }
+
     /// The repository containing `path`, opened once.
-    fn get(&self, path: &Path) -> Result<Arc<Mutex<RepoAttribution>>, RpcError> {
-        let repo = RepoAttribution::discover(path).map_err(attribution_error)?;
-        let root = repo
+    fn get(&self, path: &Path) -> Result<(PathBuf, Arc<Mutex<RepoAttribution>>), RpcError> {
+        let mut repo = RepoAttribution::discover(path).map_err(attribution_error)?;
+        let top = repo
             .root()
             .canonicalize()
             .unwrap_or_else(|_| repo.root().to_owned());
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(open
-            .entry(root)
-            .or_insert_with(|| Arc::new(Mutex::new(repo)))
-            .clone())
+        if let Some(r) = open.get(&top) {
+            return Ok((top, r.clone()));
+        }
+        self.restore(&top, &mut repo);
+        let r = Arc::new(Mutex::new(repo));
+        open.insert(top.clone(), r.clone());
+        Ok((top, r))
+    }
+
+    fn restore(&self, top: &Path, repo: &mut RepoAttribution) {
+        let name = root_name(top);
+        let Ok(Some(id)) = self.store.root(&name) else {
+            return;
+        };
+        // A snapshot that is damaged or from another version only costs a rebuild.
+        match self.store.get(&id).map(|bytes| repo.restore(&bytes)) {
+            Ok(Ok(())) => tracing::info!("restored the attribution index of {}", top.display()),
+            Ok(Err(e)) => tracing::warn!("rebuilding the index of {}: {e}", top.display()),
+            Err(e) => tracing::warn!("rebuilding the index of {}: {e}", top.display()),
+        }
+    }
+
+    /// Saves the index of `top` if the last question changed it.
+    fn save(&self, top: &Path, repo: &mut RepoAttribution) {
+        let Some(bytes) = repo.snapshot_if_changed() else {
+            return;
+        };
+        let saved = self
+            .store
+            .put_bytes(&bytes, &PutOptions::default())
+            .and_then(|id| self.store.set_root(&root_name(top), &id));
+        if let Err(e) = saved {
+            tracing::warn!("cannot save the index of {}: {e}", top.display());
+        }
     }
 }
 
@@ -124,7 +169,7 @@ pub async fn dispatch(
 fn blame(repos: &Repos, params: Value) -> Result<Value, RpcError> {
     let p: BlameParams = parse(params)?;
     let dir = p.path.parent().unwrap_or(Path::new("/"));
-    let repo = repos.get(dir)?;
+    let (top, repo) = repos.get(dir)?;
     let mut repo = repo.lock().unwrap_or_else(|e| e.into_inner());
     let path = repo.repo_path(&p.path).map_err(attribution_error)?;
     let (lines, text) = match &p.rev {
@@ -147,6 +192,7 @@ fn blame(repos: &Repos, params: Value) -> Result<Value, RpcError> {
             )
         }
     };
+    repos.save(&top, &mut repo);
     let text: Vec<String> = text
         .split_inclusive(|&b| b == b'\n')
         .map(|l| String::from_utf8_lossy(l).trim_end_matches('\n').to_owned())
@@ -160,13 +206,14 @@ fn attribute(
     notify: UnboundedSender<Value>,
 ) -> Result<Value, RpcError> {
     let p: AttributeParams = parse(params)?;
-    let repo = repos.get(&p.repo)?;
+    let (top, repo) = repos.get(&p.repo)?;
     let mut repo = repo.lock().unwrap_or_else(|e| e.into_inner());
     let rev_name = p.rev.as_deref().unwrap_or("HEAD");
     let rev = repo.resolve(rev_name).map_err(attribution_error)?;
     let att = repo
         .attribute(rev, &mut progress_sender(notify))
         .map_err(attribution_error)?;
+    repos.save(&top, &mut repo);
     let total = att.total_lines;
     let share = |credit: f64| {
         if total == 0 {
@@ -208,7 +255,7 @@ fn attribute(
 
 fn graph(repos: &Repos, params: Value, notify: UnboundedSender<Value>) -> Result<Value, RpcError> {
     let p: AttributeParams = parse(params)?;
-    let repo = repos.get(&p.repo)?;
+    let (top, repo) = repos.get(&p.repo)?;
     let mut repo = repo.lock().unwrap_or_else(|e| e.into_inner());
     let rev = repo
         .resolve(p.rev.as_deref().unwrap_or("HEAD"))
@@ -216,6 +263,7 @@ fn graph(repos: &Repos, params: Value, notify: UnboundedSender<Value>) -> Result
     let g = repo
         .graph(rev, &mut progress_sender(notify))
         .map_err(attribution_error)?;
+    repos.save(&top, &mut repo);
     let nodes: Vec<Value> = g
         .nodes()
         .into_iter()

@@ -80,13 +80,14 @@ pub async fn run(home: Home, config: DaemonConfig) -> anyhow::Result<()> {
     let lock = InstanceLock::acquire(&home)?;
     let identity = Identity::load_or_create(&home)?;
     let store = Arc::new(Store::open(&home)?);
+    let repos = Arc::new(attribution::Repos::new(store.clone()));
     let socket = home.socket_path();
     let listener = bind_owner_only(&socket)?;
     let shared = Arc::new(Shared {
         home,
         identity,
         store,
-        repos: Arc::default(),
+        repos,
         started: Instant::now(),
         socket: socket.clone(),
         config,
