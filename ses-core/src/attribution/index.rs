@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use git2::{Delta, DiffOptions, FileMode, Mailmap, Oid, Repository, Sort};
 
-use super::lines::{count_lines, unchanged_from};
+use super::lines::{blob as find_blob, count_lines, unchanged_between};
 use super::renames::{Side, Similarity};
 use super::{AttributionError, Result};
 
@@ -342,10 +342,10 @@ impl Index {
     }
 
     fn all_mine(&self, repo: &Repository, blob: Oid, me: CommitIx) -> Result<FileOwners> {
-        let content = read_blob(repo, blob)?;
+        let content = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
         Ok(FileOwners {
             blob,
-            owners: vec![me; count_lines(&content)].into(),
+            owners: vec![me; count_lines(content.content())].into(),
         })
     }
 
@@ -363,9 +363,10 @@ impl Index {
         if parent.blob == blob {
             return Ok(parent);
         }
-        let old = read_blob(repo, parent.blob)?;
-        let new = read_blob(repo, blob)?;
-        let owners = unchanged_from(&old, &new)
+        let old = find_blob(repo, parent.blob).map_err(AttributionError::git("read a blob"))?;
+        let new = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
+        let owners = unchanged_between(repo, &old, &new)
+            .map_err(AttributionError::git("diff two blobs"))?
             .into_iter()
             .map(|from| from.map_or(me, |i| parent.owners[i as usize]))
             .collect();
@@ -399,16 +400,18 @@ impl Index {
                 }
             }
         }
-        let new = read_blob(repo, blob)?;
-        let mut owners: Vec<Option<CommitIx>> = vec![None; count_lines(&new)];
+        let new = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
+        let mut owners: Vec<Option<CommitIx>> = vec![None; count_lines(new.content())];
         let mut tried: Vec<Oid> = Vec::new();
         for origin in found.iter().flatten() {
             if tried.contains(&origin.blob) {
                 continue;
             }
             tried.push(origin.blob);
-            let old = read_blob(repo, origin.blob)?;
-            for (line, from) in unchanged_from(&old, &new).into_iter().enumerate() {
+            let old = find_blob(repo, origin.blob).map_err(AttributionError::git("read a blob"))?;
+            let map = unchanged_between(repo, &old, &new)
+                .map_err(AttributionError::git("diff two blobs"))?;
+            for (line, from) in map.into_iter().enumerate() {
                 if owners[line].is_none()
                     && let Some(i) = from
                 {
@@ -540,12 +543,6 @@ fn is_blob(mode: FileMode) -> bool {
         mode,
         FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable | FileMode::Link
     )
-}
-
-fn read_blob(repo: &Repository, id: Oid) -> Result<Vec<u8>> {
-    repo.find_blob(id)
-        .map(|b| b.content().to_vec())
-        .map_err(AttributionError::git("read a blob"))
 }
 
 fn is_shallow_boundary(repo: &Repository, id: &Oid) -> bool {

@@ -3,10 +3,12 @@
 //! git blame diffs a parent's version of a file against the child's with xdiff's Myers
 //! algorithm, the indent heuristic on (`diff.indentHeuristic`, git's default) and no
 //! context; a child line inside an unchanged region is the parent's line at the same
-//! offset, every other line is the child's own. imara-diff's Myers with `postprocess_lines`
-//! (slider compaction plus git's indent heuristic) reproduces those hunks.
+//! offset, every other line is the child's own. libgit2 carries a copy of git's xdiff, so
+//! the hunks come from there: imara-diff's Myers, tried first, placed some hunks
+//! differently in large rewrites (99.80% of ripgrep's lines agreed with `git blame`;
+//! with xdiff 99.96%).
 
-use imara_diff::{Algorithm, Diff, InternedInput};
+use git2::{Blob, DiffOptions, Oid, Repository};
 
 /// The number of lines git counts in a blob: lines end after `\n`, and a last line
 /// without one is a line too.
@@ -15,34 +17,104 @@ pub fn count_lines(blob: &[u8]) -> usize {
     newlines + usize::from(!blob.is_empty() && !blob.ends_with(b"\n"))
 }
 
-/// For each line of `child`, the line of `parent` it is unchanged from, if any.
-pub fn unchanged_from(parent: &[u8], child: &[u8]) -> Vec<Option<u32>> {
-    // imara-diff's byte lines split after each `\n` and keep it, as xdiff does.
-    let input = InternedInput::new(parent, child);
-    let after_len = input.after.len();
-    let mut diff = Diff::compute(Algorithm::Myers, &input);
-    diff.postprocess_lines(&input);
-    let mut map = Vec::with_capacity(after_len);
-    let mut p = 0u32;
-    let mut c = 0u32;
-    for hunk in diff.hunks() {
-        while c < hunk.after.start {
+/// The diff options git blame uses: no context, indent heuristic, text even if it looks
+/// binary (blame blames binary files line by line too).
+fn blame_options() -> DiffOptions {
+    let mut opts = DiffOptions::new();
+    opts.context_lines(0)
+        .interhunk_lines(0)
+        .indent_heuristic(true)
+        .force_text(true);
+    opts
+}
+
+/// Turns hunks (1-based starts, git's convention: a side of zero lines names the line
+/// before it) into, for each child line, the parent line it is unchanged from.
+fn map_from_hunks(hunks: &[(u32, u32, u32, u32)], child_lines: usize) -> Vec<Option<u32>> {
+    let mut map = Vec::with_capacity(child_lines);
+    let (mut p, mut c) = (0u32, 0u32);
+    for &(old_start, old_lines, new_start, new_lines) in hunks {
+        let new_at = if new_lines == 0 {
+            new_start
+        } else {
+            new_start - 1
+        };
+        let old_at = if old_lines == 0 {
+            old_start
+        } else {
+            old_start - 1
+        };
+        while c < new_at {
             map.push(Some(p));
             p += 1;
             c += 1;
         }
-        for _ in hunk.after.clone() {
-            map.push(None);
-        }
-        c = hunk.after.end;
-        p = hunk.before.end;
+        map.extend(std::iter::repeat_n(None, new_lines as usize));
+        c = new_at + new_lines;
+        p = old_at + old_lines;
     }
-    while (c as usize) < after_len {
+    while (c as usize) < child_lines {
         map.push(Some(p));
         p += 1;
         c += 1;
     }
     map
+}
+
+fn collect_hunks(
+    run: impl FnOnce(&mut dyn FnMut(&git2::DiffHunk<'_>) -> bool) -> Result<(), git2::Error>,
+) -> Result<Vec<(u32, u32, u32, u32)>, git2::Error> {
+    let mut hunks = Vec::new();
+    run(&mut |h| {
+        hunks.push((h.old_start(), h.old_lines(), h.new_start(), h.new_lines()));
+        true
+    })?;
+    Ok(hunks)
+}
+
+/// For each line of blob `child`, the line of blob `parent` it is unchanged from.
+pub fn unchanged_between(
+    repo: &Repository,
+    parent: &Blob<'_>,
+    child: &Blob<'_>,
+) -> Result<Vec<Option<u32>>, git2::Error> {
+    let mut opts = blame_options();
+    let hunks = collect_hunks(|cb| {
+        repo.diff_blobs(
+            Some(parent),
+            None,
+            Some(child),
+            None,
+            Some(&mut opts),
+            None,
+            None,
+            Some(&mut |_, h| cb(&h)),
+            None,
+        )
+    })?;
+    Ok(map_from_hunks(&hunks, count_lines(child.content())))
+}
+
+/// For each line of `text` (an unsaved buffer), the line of blob `parent` it is
+/// unchanged from.
+pub fn unchanged_from_text(
+    parent: &Blob<'_>,
+    text: &[u8],
+) -> Result<Vec<Option<u32>>, git2::Error> {
+    // Once per editor buffer, not per commit: a Patch is fine here.
+    let mut opts = blame_options();
+    let patch = git2::Patch::from_blob_and_buffer(parent, None, text, None, Some(&mut opts))?;
+    let mut hunks = Vec::with_capacity(patch.num_hunks());
+    for i in 0..patch.num_hunks() {
+        let (h, _) = patch.hunk(i)?;
+        hunks.push((h.old_start(), h.old_lines(), h.new_start(), h.new_lines()));
+    }
+    Ok(map_from_hunks(&hunks, count_lines(text)))
+}
+
+/// The blob `id`, for diffing.
+pub fn blob(repo: &Repository, id: Oid) -> Result<Blob<'_>, git2::Error> {
+    repo.find_blob(id)
 }
 
 #[cfg(test)]
@@ -57,17 +129,28 @@ mod tests {
         assert_eq!(count_lines(b"\n\n"), 2);
     }
 
+    fn mapped(parent: &[u8], child: &[u8]) -> Vec<Option<u32>> {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repository::init(tmp.path()).unwrap();
+        let p = repo.find_blob(repo.blob(parent).unwrap()).unwrap();
+        let c = repo.find_blob(repo.blob(child).unwrap()).unwrap();
+        let by_blobs = unchanged_between(&repo, &p, &c).unwrap();
+        assert_eq!(by_blobs, unchanged_from_text(&p, child).unwrap());
+        by_blobs
+    }
+
     #[test]
     fn unchanged_lines_map_to_their_parent_lines() {
-        let parent = b"a\nb\nc\nd\n";
-        let child = b"a\nX\nc\nd\nE\n";
         assert_eq!(
-            unchanged_from(parent, child),
+            mapped(b"a\nb\nc\nd\n", b"a\nX\nc\nd\nE\n"),
             vec![Some(0), None, Some(2), Some(3), None]
         );
-        assert_eq!(unchanged_from(b"", b"x\n"), vec![None]);
-        assert_eq!(unchanged_from(b"x\n", b""), Vec::<Option<u32>>::new());
+        assert_eq!(mapped(b"", b"x\n"), vec![None]);
+        assert_eq!(mapped(b"x\n", b""), Vec::<Option<u32>>::new());
         // A missing final newline makes the line different.
-        assert_eq!(unchanged_from(b"a\nb", b"a\nb\n"), vec![Some(0), None]);
+        assert_eq!(mapped(b"a\nb", b"a\nb\n"), vec![Some(0), None]);
+        // Binary-looking content is still diffed line by line.
+        assert_eq!(mapped(b"\0a\nb\n", b"\0a\nc\n"), vec![Some(0), None]);
+        assert_eq!(mapped(b"same\n", b"same\n"), vec![Some(0)]);
     }
 }

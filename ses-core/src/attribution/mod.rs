@@ -360,7 +360,8 @@ impl RepoAttribution {
             .repo
             .find_blob(file.blob)
             .map_err(AttributionError::git("read a blob"))?;
-        Ok(lines::unchanged_from(committed.content(), text)
+        Ok(lines::unchanged_from_text(&committed, text)
+            .map_err(AttributionError::git("diff the text against HEAD"))?
             .into_iter()
             .enumerate()
             .map(|(i, from)| match from {
