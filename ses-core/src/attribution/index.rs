@@ -246,13 +246,15 @@ impl Index {
                 states.insert(*tip, state.clone());
             }
         }
+        let plans = Planner::start(repo, todo, &parents_of)?;
         for (n, (id, parents)) in todo.iter().zip(&parents_of).enumerate() {
             progress(n, todo.len());
+            let plan = plans.next(n)?;
             let commit = repo
                 .find_commit(*id)
                 .map_err(AttributionError::git("read a commit"))?;
             let me = self.intern_commit(&commit, mailmap);
-            let state = self.apply(repo, &commit, me, parents, &mut states, &pending)?;
+            let state = self.apply(plan, me, parents, &mut states, &pending)?;
             for p in parents {
                 let left = pending.get_mut(p).expect("invariant: counted above");
                 *left -= 1;
@@ -270,62 +272,41 @@ impl Index {
             .ok_or_else(|| AttributionError::Internal("the walk missed its target".into()))
     }
 
-    /// The state of `commit`, from its parents' states.
+    /// The state of a commit from its parents' states and its plan.
     fn apply(
         &self,
-        repo: &Repository,
-        commit: &git2::Commit<'_>,
+        plan: CommitPlan,
         me: CommitIx,
         parents: &[Oid],
         states: &mut HashMap<Oid, Arc<TreeState>>,
         pending: &HashMap<Oid, usize>,
     ) -> Result<TreeState> {
-        let tree = commit
-            .tree()
-            .map_err(AttributionError::git("read a tree"))?;
-        let mut sim = Similarity::new(repo);
         let Some(first) = parents.first() else {
-            let mut state = TreeState::new();
-            for (path, blob, _) in changes(repo, None, &tree, &mut sim)?.files {
-                state.insert(path, self.all_mine(repo, blob, me)?);
-            }
-            return Ok(state);
+            return Ok(plan
+                .files
+                .into_iter()
+                .map(|f| {
+                    let owners = vec![me; f.lines].into();
+                    (
+                        f.path,
+                        FileOwners {
+                            blob: f.blob,
+                            owners,
+                        },
+                    )
+                })
+                .collect());
         };
         let base = states
             .get(first)
             .cloned()
             .ok_or_else(|| AttributionError::Internal("a parent's state is missing".into()))?;
-        let first_tree = tree_of(repo, *first)?;
-        let against_first = changes(repo, Some(&first_tree), &tree, &mut sim)?;
         // Compute every change from the parents' states before touching our copy, so a
         // file renamed onto another's old path still reads the parent's version.
-        let mut changed = Vec::with_capacity(against_first.files.len());
-        // Changes against the other parents, computed only when a merge needs them.
-        let mut others: Vec<Option<ChangedPaths>> = vec![None; parents.len()];
-        for (path, blob, origin) in against_first.files {
-            let owners = if parents.len() == 1 {
-                self.pass(repo, origin.find(&base), blob, me)?
-            } else {
-                let mut origins = Vec::with_capacity(parents.len());
-                origins.push(origin);
-                for (i, parent) in parents.iter().enumerate().skip(1) {
-                    if others[i].is_none() {
-                        let ptree = tree_of(repo, *parent)?;
-                        let c = changes(repo, Some(&ptree), &tree, &mut sim)?;
-                        others[i] = Some(c.files.into_iter().map(|(p, _, o)| (p, o)).collect());
-                    }
-                    let against = others[i].as_ref().expect("invariant: filled above");
-                    // Not changed against this parent: the same path, the same blob.
-                    origins.push(
-                        against
-                            .get(&path)
-                            .cloned()
-                            .unwrap_or(Origin::Same(path.clone())),
-                    );
-                }
-                self.merge_file(repo, blob, me, parents, &origins, states)?
-            };
-            changed.push((path, owners));
+        let mut changed = Vec::with_capacity(plan.files.len());
+        for f in plan.files {
+            let owners = self.owners_of(&f, me, parents, states)?;
+            changed.push((f.path, owners));
         }
         // Take the first parent's state; copy it only if another child still needs it.
         let mut state = if pending.get(first).copied() == Some(1) {
@@ -334,99 +315,247 @@ impl Index {
         } else {
             (*base).clone()
         };
-        for path in against_first.removed {
+        for path in plan.removed {
             state.remove(&path);
         }
         state.extend(changed);
         Ok(state)
     }
 
-    fn all_mine(&self, repo: &Repository, blob: Oid, me: CommitIx) -> Result<FileOwners> {
-        let content = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
-        Ok(FileOwners {
-            blob,
-            owners: vec![me; count_lines(content.content())].into(),
-        })
-    }
-
-    /// Ownership of `blob` given one parent's version of the file.
-    fn pass(
+    /// A changed file's owners, from each parent's version of it: a parent with the
+    /// identical blob takes every line (same paths before renames, as blame's two `find`
+    /// passes); otherwise parents in order claim the lines unchanged against them.
+    fn owners_of(
         &self,
-        repo: &Repository,
-        parent: Option<FileOwners>,
-        blob: Oid,
-        me: CommitIx,
-    ) -> Result<FileOwners> {
-        let Some(parent) = parent else {
-            return self.all_mine(repo, blob, me);
-        };
-        if parent.blob == blob {
-            return Ok(parent);
-        }
-        let old = find_blob(repo, parent.blob).map_err(AttributionError::git("read a blob"))?;
-        let new = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
-        let owners = unchanged_between(repo, &old, &new)
-            .map_err(AttributionError::git("diff two blobs"))?
-            .into_iter()
-            .map(|from| from.map_or(me, |i| parent.owners[i as usize]))
-            .collect();
-        Ok(FileOwners { blob, owners })
-    }
-
-    /// A merge's version of a file, from each parent's origin of it (in parent order).
-    fn merge_file(
-        &self,
-        repo: &Repository,
-        blob: Oid,
+        f: &FilePlan,
         me: CommitIx,
         parents: &[Oid],
-        origins: &[Origin],
         states: &HashMap<Oid, Arc<TreeState>>,
     ) -> Result<FileOwners> {
         let found: Vec<Option<FileOwners>> = parents
             .iter()
-            .zip(origins)
+            .zip(&f.origins)
             .map(|(p, o)| states.get(p).and_then(|s| o.find(s)))
             .collect();
-        // pass_whole_blame: a parent with the identical blob takes every line. git looks
-        // at same-path origins of all parents first, then at renames.
-        for renamed in [false, true] {
-            for (origin, owners) in origins.iter().zip(&found) {
-                if let Some(owners) = owners
-                    && matches!(origin, Origin::Renamed(_)) == renamed
-                    && owners.blob == blob
-                {
-                    return Ok(owners.clone());
-                }
-            }
+        if let Some(i) = f.whole_from
+            && let Some(owners) = &found[i]
+        {
+            return Ok(owners.clone());
         }
-        let new = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
-        let mut owners: Vec<Option<CommitIx>> = vec![None; count_lines(new.content())];
-        let mut tried: Vec<Oid> = Vec::new();
-        for origin in found.iter().flatten() {
-            if tried.contains(&origin.blob) {
+        let mut owners: Vec<Option<CommitIx>> = vec![None; f.lines];
+        for (origin, map) in found.iter().zip(&f.maps) {
+            let (Some(origin), Some(map)) = (origin, map) else {
                 continue;
-            }
-            tried.push(origin.blob);
-            let old = find_blob(repo, origin.blob).map_err(AttributionError::git("read a blob"))?;
-            let map = unchanged_between(repo, &old, &new)
-                .map_err(AttributionError::git("diff two blobs"))?;
-            for (line, from) in map.into_iter().enumerate() {
+            };
+            for (line, from) in map.iter().enumerate() {
                 if owners[line].is_none()
                     && let Some(i) = from
                 {
-                    owners[line] = Some(origin.owners[i as usize]);
+                    owners[line] = origin.owners.get(*i as usize).copied();
                 }
-            }
-            if owners.iter().all(Option::is_some) {
-                break;
             }
         }
         Ok(FileOwners {
-            blob,
+            blob: f.blob,
             owners: owners.into_iter().map(|o| o.unwrap_or(me)).collect(),
         })
     }
+}
+
+/// What one commit changes, worked out from trees and blobs alone (no line owners), so
+/// it can be computed on any thread ahead of the walk.
+struct CommitPlan {
+    /// Paths gone against the first parent.
+    removed: Vec<Arc<[u8]>>,
+    files: Vec<FilePlan>,
+}
+
+/// A new or changed file of a commit.
+struct FilePlan {
+    path: Arc<[u8]>,
+    blob: Oid,
+    lines: usize,
+    /// Its origin in each parent, in parent order.
+    origins: Vec<Origin>,
+    /// The parent whose identical blob takes the file whole, if any.
+    whole_from: Option<usize>,
+    /// Per parent: for each line, the line of that parent's version it is unchanged from;
+    /// `None` for parents with no version, or whose blob an earlier parent already has.
+    maps: Vec<Option<Vec<Option<u32>>>>,
+}
+
+/// Plans the commits of a walk on worker threads, handing them out in walk order.
+struct Planner {
+    lanes: Vec<std::sync::mpsc::Receiver<Result<CommitPlan>>>,
+}
+
+impl Planner {
+    /// Starts the workers; each opens its own handle on the repository (a `Repository`
+    /// is not shareable between threads) and plans every `lanes`-th commit.
+    fn start(repo: &Repository, todo: &[Oid], parents_of: &[Vec<Oid>]) -> Result<Planner> {
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+            .min(todo.len().max(1));
+        let path = repo.path().to_owned();
+        let jobs: Arc<Vec<(Oid, Vec<Oid>)>> = Arc::new(
+            todo.iter()
+                .copied()
+                .zip(parents_of.iter().cloned())
+                .collect(),
+        );
+        let mut lanes = Vec::with_capacity(workers);
+        for w in 0..workers {
+            // A few plans ahead per worker bounds memory on long histories.
+            let (tx, rx) = std::sync::mpsc::sync_channel(8);
+            let (path, jobs) = (path.clone(), jobs.clone());
+            std::thread::Builder::new()
+                .name(format!("ses-blame-{w}"))
+                .spawn(move || {
+                    let repo = match Repository::open(&path) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let _ = tx.send(Err(AttributionError::git("open the repository")(e)));
+                            return;
+                        }
+                    };
+                    for (id, parents) in jobs.iter().skip(w).step_by(workers) {
+                        let plan = plan_commit(&repo, *id, parents);
+                        // The walk stopped (an error, or it is done): stop too.
+                        if tx.send(plan).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .map_err(|e| AttributionError::Internal(format!("cannot start a worker: {e}")))?;
+            lanes.push(rx);
+        }
+        Ok(Planner { lanes })
+    }
+
+    /// The plan of the `n`-th commit of the walk (asked for in order).
+    fn next(&self, n: usize) -> Result<CommitPlan> {
+        self.lanes[n % self.lanes.len()]
+            .recv()
+            .map_err(|_| AttributionError::Internal("a history worker stopped".into()))?
+    }
+}
+
+/// The plan of one commit: what changed against each parent and the line maps it needs.
+fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid]) -> Result<CommitPlan> {
+    let commit = repo
+        .find_commit(id)
+        .map_err(AttributionError::git("read a commit"))?;
+    let tree = commit
+        .tree()
+        .map_err(AttributionError::git("read a tree"))?;
+    let mut sim = Similarity::new(repo);
+    let line_count = |blob: Oid| -> Result<usize> {
+        let b = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
+        Ok(count_lines(b.content()))
+    };
+    let Some(first) = parents.first() else {
+        let mut files = Vec::new();
+        for (path, blob, _) in changes(repo, None, &tree, &mut sim)?.files {
+            files.push(FilePlan {
+                path,
+                blob,
+                lines: line_count(blob)?,
+                origins: Vec::new(),
+                whole_from: None,
+                maps: Vec::new(),
+            });
+        }
+        return Ok(CommitPlan {
+            removed: Vec::new(),
+            files,
+        });
+    };
+    let first_tree = tree_of(repo, *first)?;
+    let against_first = changes(repo, Some(&first_tree), &tree, &mut sim)?;
+    let mut others: Vec<Option<ChangedPaths>> = vec![None; parents.len()];
+    let mut parent_trees: Vec<Option<git2::Tree<'_>>> = vec![None; parents.len()];
+    parent_trees[0] = Some(first_tree);
+    let mut files = Vec::with_capacity(against_first.files.len());
+    for (path, blob, origin) in against_first.files {
+        let mut origins = Vec::with_capacity(parents.len());
+        origins.push(origin);
+        for (i, parent) in parents.iter().enumerate().skip(1) {
+            if others[i].is_none() {
+                let ptree = tree_of(repo, *parent)?;
+                let c = changes(repo, Some(&ptree), &tree, &mut sim)?;
+                others[i] = Some(c.files.into_iter().map(|(p, _, o)| (p, o)).collect());
+                parent_trees[i] = Some(ptree);
+            }
+            let against = others[i].as_ref().expect("invariant: filled above");
+            // Not changed against this parent: the same path, the same blob.
+            origins.push(
+                against
+                    .get(&path)
+                    .cloned()
+                    .unwrap_or(Origin::Same(path.clone())),
+            );
+        }
+        // Each parent's blob for this file, straight from its tree.
+        let blobs: Vec<Option<Oid>> = origins
+            .iter()
+            .zip(&parent_trees)
+            .map(|(o, t)| match (o, t) {
+                (Origin::Same(p) | Origin::Renamed(p), Some(t)) => blob_at(t, p),
+                _ => None,
+            })
+            .collect();
+        let whole_from = [false, true].into_iter().find_map(|renamed| {
+            origins.iter().zip(&blobs).position(|(o, b)| {
+                matches!(o, Origin::Renamed(_)) == renamed
+                    && !matches!(o, Origin::None)
+                    && *b == Some(blob)
+            })
+        });
+        let mut maps = Vec::with_capacity(parents.len());
+        if whole_from.is_none() {
+            let new = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
+            let mut tried: Vec<Oid> = Vec::new();
+            for b in &blobs {
+                let map = match b {
+                    Some(old) if !tried.contains(old) => {
+                        tried.push(*old);
+                        let old =
+                            find_blob(repo, *old).map_err(AttributionError::git("read a blob"))?;
+                        Some(
+                            unchanged_between(repo, &old, &new)
+                                .map_err(AttributionError::git("diff two blobs"))?,
+                        )
+                    }
+                    _ => None,
+                };
+                maps.push(map);
+            }
+        }
+        files.push(FilePlan {
+            path,
+            blob,
+            lines: line_count(blob)?,
+            origins,
+            whole_from,
+            maps,
+        });
+    }
+    Ok(CommitPlan {
+        removed: against_first.removed,
+        files,
+    })
+}
+
+/// The blob at `path` in `tree`, if it is one.
+fn blob_at(tree: &git2::Tree<'_>, path: &[u8]) -> Option<Oid> {
+    use std::os::unix::ffi::OsStrExt;
+    let entry = tree
+        .get_path(std::path::Path::new(std::ffi::OsStr::from_bytes(path)))
+        .ok()?;
+    // Regular, executable, group-writable (old repositories) files and symlinks.
+    matches!(entry.filemode(), 0o100644 | 0o100755 | 0o100664 | 0o120000).then(|| entry.id())
 }
 
 /// For one parent of a merge: the origin of each path the merge changed against it.
