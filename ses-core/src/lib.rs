@@ -7,6 +7,7 @@
 //! | module | capability |
 //! | --- | --- |
 //! | [`attribution`] | line ownership from git history, with `git blame` parity |
+//! | [`deps`] | what code depends on: packages declared in manifests, in-repository imports between files |
 //! | [`graph`] | the contribution graph: people, commits, files, symbols, dependencies (petgraph) |
 //! | [`home`] | the per-user home directory: its layout, creation and validation |
 //! | [`identity`] | the user's ed25519 key, its `did:key` and libp2p peer id |
@@ -28,6 +29,7 @@
 //! ```
 
 pub mod attribution;
+pub mod deps;
 pub mod graph;
 pub mod home;
 pub mod identity;
