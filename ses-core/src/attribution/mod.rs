@@ -16,7 +16,7 @@ mod lines;
 mod renames;
 pub mod snapshot;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
@@ -483,6 +483,7 @@ impl RepoAttribution {
             .map_err(AttributionError::git("read .mailmap"))?;
         let mut g = ContributionGraph::new();
         let mut people_of: BTreeMap<CommitIx, Vec<Person>> = BTreeMap::new();
+        let mut included: BTreeMap<String, Oid> = BTreeMap::new();
         let mut paths: Vec<&std::sync::Arc<[u8]>> = state.keys().collect();
         paths.sort();
         for path in paths {
@@ -527,8 +528,21 @@ impl RepoAttribution {
                     );
                 }
             }
-            self.add_symbols(&mut g, file_node, &shown, path, file, &line_people)?;
+            let blob = self
+                .repo
+                .find_blob(file.blob)
+                .map_err(AttributionError::git("read a blob"))?;
+            self.add_symbols(
+                &mut g,
+                file_node,
+                &shown,
+                path,
+                blob.content(),
+                &line_people,
+            );
+            included.insert(shown, file.blob);
         }
+        self.add_dependencies(&mut g, &included)?;
         // authored: person → commit, once per commit that owns lines now.
         for (&c, who) in &people_of {
             let info = self.index.commit(c);
@@ -556,23 +570,19 @@ impl RepoAttribution {
         file_node: petgraph::graph::NodeIndex,
         shown: &str,
         path: &[u8],
-        file: &FileOwners,
+        content: &[u8],
         line_people: &[&[Person]],
-    ) -> Result<()> {
+    ) {
         use crate::graph::{EdgeKind, NodeKind};
         use std::os::unix::ffi::OsStrExt;
         let Some(language) =
             crate::symbols::Language::from_path(Path::new(std::ffi::OsStr::from_bytes(path)))
         else {
-            return Ok(());
+            return;
         };
-        let blob = self
-            .repo
-            .find_blob(file.blob)
-            .map_err(AttributionError::git("read a blob"))?;
         // A file the parser refuses (too large, garbled) simply has no symbol nodes.
-        let Ok(symbols) = crate::symbols::symbols(language, blob.content()) else {
-            return Ok(());
+        let Ok(symbols) = crate::symbols::symbols(language, content) else {
+            return;
         };
         for s in symbols {
             let qualified = match &s.container {
@@ -597,6 +607,68 @@ impl RepoAttribution {
                     );
                     g.edge(person, node, EdgeKind::Authored, 1.0 / humans.len() as f64);
                 }
+            }
+        }
+    }
+
+    /// `depends_on` edges: a manifest to the packages it declares (and to the manifests
+    /// of in-repository packages), a file to the files it imports.
+    fn add_dependencies(
+        &self,
+        g: &mut ContributionGraph,
+        files: &BTreeMap<String, Oid>,
+    ) -> Result<()> {
+        use crate::deps;
+        use crate::graph::{EdgeKind, NodeKind};
+        let read = |id: Oid| -> Result<git2::Blob<'_>> {
+            self.repo
+                .find_blob(id)
+                .map_err(AttributionError::git("read a blob"))
+        };
+        let paths: BTreeSet<String> = files.keys().cloned().collect();
+        let mut manifests = Vec::new();
+        for (path, id) in files {
+            // A manifest that does not parse contributes no edges; attribution goes on.
+            if let Ok(Some(m)) = deps::parse_manifest(path, read(*id)?.content()) {
+                manifests.push(m);
+            }
+        }
+        deps::resolve_workspaces(&mut manifests);
+        let mut ctx = deps::ImportContext::new(&paths);
+        ctx.add_manifests(&manifests);
+        for m in &manifests {
+            let from = g.node(format!("file:{}", m.path), NodeKind::File, m.path.clone());
+            for d in &m.external {
+                let to = g.node(
+                    format!("package:{}:{}", d.ecosystem.as_str(), d.name),
+                    NodeKind::Package,
+                    d.name.clone(),
+                );
+                g.set_attr(to, "ecosystem", d.ecosystem.as_str());
+                g.edge(from, to, EdgeKind::DependsOn, 1.0);
+            }
+            for d in &m.local {
+                let Some(dir) = &d.path else { continue };
+                let manifest_name = m.path.rsplit('/').next().unwrap_or(&m.path);
+                let target = if dir.is_empty() {
+                    manifest_name.to_owned()
+                } else {
+                    format!("{dir}/{manifest_name}")
+                };
+                if target != m.path && paths.contains(&target) {
+                    let to = g.node(format!("file:{target}"), NodeKind::File, target.clone());
+                    g.edge(from, to, EdgeKind::DependsOn, 1.0);
+                }
+            }
+        }
+        for (path, id) in files {
+            for target in deps::file_imports(path, read(*id)?.content(), &ctx) {
+                if &target == path {
+                    continue;
+                }
+                let from = g.node(format!("file:{path}"), NodeKind::File, path.clone());
+                let to = g.node(format!("file:{target}"), NodeKind::File, target.clone());
+                g.edge(from, to, EdgeKind::DependsOn, 1.0);
             }
         }
         Ok(())

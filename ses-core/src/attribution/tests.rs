@@ -726,3 +726,51 @@ fn a_changed_mailmap_takes_effect_without_a_rebuild() {
         "Alice Liddell"
     );
 }
+
+#[test]
+fn the_graph_has_dependencies_from_manifests_and_imports() {
+    let mut f = Fixture::new();
+    f.write(
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n\n[dependencies]\nserde = \"1\"\n",
+    );
+    f.write(
+        "src/lib.rs",
+        "mod util;\n\npub fn run() {\n    util::go()\n}\n",
+    );
+    f.write("src/util.rs", "pub fn go() {}\n");
+    f.write(
+        "web/package.json",
+        "{\"name\": \"web\", \"dependencies\": {\"left-pad\": \"^1.3.0\"}}\n",
+    );
+    f.write(
+        "web/main.js",
+        "import { helper } from './helper';\nhelper();\n",
+    );
+    f.write("web/helper.js", "export function helper() {}\n");
+    f.commit("Alice", "deps");
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let g = repo.graph(head, &mut |_, _| {}).unwrap();
+    let deps: Vec<(String, String)> = g
+        .edges()
+        .iter()
+        .filter(|e| e.kind == crate::graph::EdgeKind::DependsOn)
+        .map(|e| (e.from.to_owned(), e.to.to_owned()))
+        .collect();
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(
+        deps,
+        vec![
+            pair("file:Cargo.toml", "package:cargo:serde"),
+            pair("file:src/lib.rs", "file:src/util.rs"),
+            pair("file:web/main.js", "file:web/helper.js"),
+            pair("file:web/package.json", "package:npm:left-pad"),
+        ]
+    );
+    let closure: Vec<String> = g
+        .dependency_closure("file:src/lib.rs")
+        .into_iter()
+        .collect();
+    assert_eq!(closure, ["file:src/lib.rs", "file:src/util.rs"]);
+}
