@@ -42,6 +42,12 @@ pub enum AttributionError {
         action: &'static str,
         error: git2::Error,
     },
+    #[error("{path} at {rev}: {detail}; fix the file and commit it")]
+    Config {
+        path: &'static str,
+        rev: String,
+        detail: String,
+    },
     #[error("cannot find the symbols of {path}: {error}")]
     Symbols {
         path: String,
@@ -110,9 +116,78 @@ pub struct ExcludedFile {
     pub reason: &'static str,
 }
 
-/// Whether a person is a bot: GitHub's `[bot]` accounts.
-pub fn is_bot(person: &Person) -> bool {
-    person.name.contains("[bot]") || person.email.contains("[bot]")
+/// Repository settings, from `.ses.toml` at the top of the attributed revision's tree
+/// (so a revision always gives the same answer, and a team shares its settings):
+///
+/// ```toml
+/// [attribution]
+/// bots = ["renovate-bot", "ci@example.com"]  # names or emails; [bot] accounts always
+/// exclude = ["docs/api/**", "*.min.js"]       # globs; without a `/`, any directory
+/// ```
+#[derive(Debug, Default, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoConfig {
+    #[serde(default)]
+    pub attribution: AttributionConfig,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributionConfig {
+    #[serde(default)]
+    pub bots: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// Who and what attribution leaves out at one revision.
+pub struct Exclusions {
+    bots: Vec<String>,
+    patterns: Vec<(glob::Pattern, bool)>,
+}
+
+impl Exclusions {
+    fn new(config: &AttributionConfig) -> std::result::Result<Exclusions, String> {
+        let patterns = config
+            .exclude
+            .iter()
+            .map(|p| {
+                glob::Pattern::new(p)
+                    .map(|g| (g, p.contains('/')))
+                    .map_err(|e| format!("exclude pattern {p:?}: {e}"))
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(Exclusions {
+            bots: config.bots.iter().map(|b| b.to_lowercase()).collect(),
+            patterns,
+        })
+    }
+
+    /// GitHub's `[bot]` accounts, and the names or emails `.ses.toml` lists.
+    pub fn is_bot(&self, person: &Person) -> bool {
+        person.name.contains("[bot]")
+            || person.email.contains("[bot]")
+            || self.bots.iter().any(|b| {
+                b.eq_ignore_ascii_case(&person.name) || b.eq_ignore_ascii_case(&person.email)
+            })
+    }
+
+    /// Whether `.ses.toml` excludes a path: a pattern with a `/` matches the whole path,
+    /// one without matches the file name in any directory (as `.gitignore` does).
+    fn excludes(&self, path: &str) -> bool {
+        let opts = glob::MatchOptions {
+            require_literal_separator: true,
+            ..Default::default()
+        };
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.patterns.iter().any(|(p, anchored)| {
+            if *anchored {
+                p.matches_with(path, opts)
+            } else {
+                p.matches_with(name, opts)
+            }
+        })
+    }
 }
 
 /// One person's part of a symbol.
@@ -397,6 +472,7 @@ impl RepoAttribution {
             Some(text) => (self.blame_text(path, text)?, text.to_vec()),
             None => (self.blame(rev, path)?, self.file_at(rev, path)?),
         };
+        let ex = self.exclusions(rev)?;
         let symbols = crate::symbols::symbols(language, &text).map_err(|error| {
             AttributionError::Symbols {
                 path: String::from_utf8_lossy(path).into_owned(),
@@ -435,9 +511,10 @@ impl RepoAttribution {
                     if lines[i].commit.is_zero() {
                         uncommitted += 1;
                     }
-                    let who = &line_people[i];
-                    let share = 1.0 / who.len() as f64;
-                    for (k, p) in who.iter().enumerate() {
+                    let who: Vec<&Person> =
+                        line_people[i].iter().filter(|p| !ex.is_bot(p)).collect();
+                    let share = 1.0 / who.len().max(1) as f64;
+                    for (k, p) in who.into_iter().enumerate() {
                         let entry =
                             by_email
                                 .entry(p.email.clone())
@@ -477,6 +554,7 @@ impl RepoAttribution {
     ) -> Result<ContributionGraph> {
         use crate::graph::{EdgeKind, NodeKind};
         let state = self.state(rev, progress)?;
+        let ex = self.exclusions(rev)?;
         let mailmap = self
             .repo
             .mailmap()
@@ -487,7 +565,7 @@ impl RepoAttribution {
         let mut paths: Vec<&std::sync::Arc<[u8]>> = state.keys().collect();
         paths.sort();
         for path in paths {
-            if self.excluded_by_attributes(path).is_some() {
+            if self.excluded_path(path, &ex).is_some() {
                 continue;
             }
             let file = &state[path];
@@ -513,7 +591,7 @@ impl RepoAttribution {
                     info.summary.clone(),
                 );
                 g.edge(commit, file_node, EdgeKind::Introduced, 1.0);
-                let humans: Vec<&Person> = who.iter().filter(|p| !is_bot(p)).collect();
+                let humans: Vec<&Person> = who.iter().filter(|p| !ex.is_bot(p)).collect();
                 for p in &humans {
                     let person = g.node(
                         format!("person:{}", p.email),
@@ -534,6 +612,7 @@ impl RepoAttribution {
                 .map_err(AttributionError::git("read a blob"))?;
             self.add_symbols(
                 &mut g,
+                &ex,
                 file_node,
                 &shown,
                 path,
@@ -551,7 +630,7 @@ impl RepoAttribution {
                 NodeKind::Commit,
                 info.summary.clone(),
             );
-            for p in who.iter().filter(|p| !is_bot(p)) {
+            for p in who.iter().filter(|p| !ex.is_bot(p)) {
                 let person = g.node(
                     format!("person:{}", p.email),
                     NodeKind::Contributor,
@@ -564,9 +643,11 @@ impl RepoAttribution {
     }
 
     /// Symbols of one file as nodes, with `contains` and `authored` edges.
+    #[allow(clippy::too_many_arguments)]
     fn add_symbols(
         &self,
         g: &mut ContributionGraph,
+        ex: &Exclusions,
         file_node: petgraph::graph::NodeIndex,
         shown: &str,
         path: &[u8],
@@ -598,7 +679,7 @@ impl RepoAttribution {
             let lines = s.lines.start as usize..(s.lines.end as usize).min(line_people.len());
             g.edge(file_node, node, EdgeKind::Contains, lines.len() as f64);
             for who in &line_people[lines] {
-                let humans: Vec<&Person> = who.iter().filter(|p| !is_bot(p)).collect();
+                let humans: Vec<&Person> = who.iter().filter(|p| !ex.is_bot(p)).collect();
                 for p in &humans {
                     let person = g.node(
                         format!("person:{}", p.email),
@@ -691,6 +772,7 @@ impl RepoAttribution {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Attribution> {
         let state = self.state(rev, progress)?;
+        let ex = self.exclusions(rev)?;
         let mailmap = self
             .repo
             .mailmap()
@@ -707,7 +789,7 @@ impl RepoAttribution {
         for path in paths {
             let file = &state[path];
             let shown = String::from_utf8_lossy(path).into_owned();
-            if let Some(reason) = self.excluded_by_attributes(path) {
+            if let Some(reason) = self.excluded_path(path, &ex) {
                 excluded_files.push(ExcludedFile {
                     path: shown,
                     lines: file.owners.len() as u64,
@@ -722,7 +804,7 @@ impl RepoAttribution {
                     .entry(c)
                     .or_insert_with(|| commit_people(self.index.commit(c), &mailmap));
                 let author = &who[0];
-                if is_bot(author) {
+                if ex.is_bot(author) {
                     bots.entry(author.email.clone())
                         .or_insert_with(|| (author.clone(), 0))
                         .1 += 1;
@@ -730,7 +812,7 @@ impl RepoAttribution {
                 }
                 lines += 1;
                 *per_email.entry(author.email.clone()).or_default() += 1;
-                let humans: Vec<&Person> = who.iter().filter(|p| !is_bot(p)).collect();
+                let humans: Vec<&Person> = who.iter().filter(|p| !ex.is_bot(p)).collect();
                 let share = 1.0 / humans.len() as f64;
                 for p in humans {
                     let entry = people
@@ -774,8 +856,49 @@ impl RepoAttribution {
         })
     }
 
-    /// `linguist-vendored` or `linguist-generated` from `.gitattributes` (working tree,
-    /// then index), as GitHub's linguist reads them.
+    /// The settings of `rev` (`.ses.toml` at the top of its tree; defaults without one).
+    pub fn config(&self, rev: Oid) -> Result<RepoConfig> {
+        let bad = |detail: String| AttributionError::Config {
+            path: ".ses.toml",
+            rev: rev.to_string(),
+            detail,
+        };
+        let tree = self
+            .repo
+            .find_commit(rev)
+            .and_then(|c| c.tree())
+            .map_err(AttributionError::git("read a tree"))?;
+        let Some(entry) = tree.get_name(".ses.toml") else {
+            return Ok(RepoConfig::default());
+        };
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .map_err(|_| bad("it is not a file".into()))?;
+        let text =
+            std::str::from_utf8(blob.content()).map_err(|e| bad(format!("not UTF-8: {e}")))?;
+        toml::from_str(text).map_err(|e| bad(e.to_string().trim().replace('\n', " ")))
+    }
+
+    fn exclusions(&self, rev: Oid) -> Result<Exclusions> {
+        let config = self.config(rev)?;
+        Exclusions::new(&config.attribution).map_err(|detail| AttributionError::Config {
+            path: ".ses.toml",
+            rev: rev.to_string(),
+            detail,
+        })
+    }
+
+    /// Why attribution leaves a file out: `linguist-vendored` or `linguist-generated` in
+    /// `.gitattributes` (working tree, then index, as GitHub's linguist reads them), or an
+    /// `exclude` pattern of `.ses.toml`.
+    fn excluded_path(&self, path: &[u8], ex: &Exclusions) -> Option<&'static str> {
+        if ex.excludes(&String::from_utf8_lossy(path)) {
+            return Some(".ses.toml exclude");
+        }
+        self.excluded_by_attributes(path)
+    }
+
     fn excluded_by_attributes(&self, path: &[u8]) -> Option<&'static str> {
         use std::os::unix::ffi::OsStrExt;
         let path = Path::new(std::ffi::OsStr::from_bytes(path));

@@ -774,3 +774,52 @@ fn the_graph_has_dependencies_from_manifests_and_imports() {
         .collect();
     assert_eq!(closure, ["file:src/lib.rs", "file:src/util.rs"]);
 }
+
+#[test]
+fn ses_toml_lists_more_bots_and_excluded_paths() {
+    let mut f = Fixture::new();
+    f.write(
+        ".ses.toml",
+        "[attribution]\nbots = [\"ci@example.com\"]\nexclude = [\"gen/**\", \"*.min.js\"]\n",
+    );
+    f.write("gen/api.rs", "generated\n");
+    f.write("web/app.min.js", "x\n");
+    f.write("src/main.rs", "fn main() {}\n");
+    f.commit("Alice", "code");
+    f.write("CHANGELOG", "auto\n");
+    f.git(&["add", "-A"]);
+    f.git_env(
+        &["commit", "-q", "-m", "release"],
+        &[
+            ("GIT_AUTHOR_NAME", "Release Robot"),
+            ("GIT_AUTHOR_EMAIL", "ci@example.com"),
+        ],
+    );
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let att = repo.attribute(head, &mut |_, _| {}).unwrap();
+    let excluded: Vec<(&str, &str)> = att
+        .excluded_files
+        .iter()
+        .map(|e| (e.path.as_str(), e.reason))
+        .collect();
+    assert_eq!(
+        excluded,
+        vec![
+            ("gen/api.rs", ".ses.toml exclude"),
+            ("web/app.min.js", ".ses.toml exclude")
+        ]
+    );
+    assert_eq!(att.excluded_people.len(), 1);
+    assert_eq!(att.excluded_people[0].0.email, "ci@example.com");
+    assert_eq!(att.authors.len(), 1);
+    // .ses.toml (3 lines) and src/main.rs (1 line).
+    assert_eq!(att.total_lines, 4);
+
+    f.write(".ses.toml", "[attribution]\nbots = 3\n");
+    f.commit("Alice", "break the settings");
+    let head = repo.resolve("HEAD").unwrap();
+    let err = repo.attribute(head, &mut |_, _| {}).unwrap_err();
+    assert!(matches!(err, AttributionError::Config { .. }), "{err}");
+    assert!(err.to_string().contains(".ses.toml"), "{err}");
+}
