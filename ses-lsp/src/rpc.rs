@@ -146,7 +146,7 @@ pub async fn read_frame<R: AsyncBufRead + Unpin>(
         if buf.is_empty() {
             return Ok(Frame::Eof);
         }
-        let (chunk, done) = match memchr(buf) {
+        let (chunk, done) = match find_newline(buf) {
             Some(i) => (&buf[..i], Some(i + 1)),
             None => (buf, None),
         };
@@ -170,7 +170,7 @@ pub async fn read_frame<R: AsyncBufRead + Unpin>(
     }
 }
 
-fn memchr(buf: &[u8]) -> Option<usize> {
+fn find_newline(buf: &[u8]) -> Option<usize> {
     buf.iter().position(|&b| b == b'\n')
 }
 
