@@ -66,10 +66,17 @@ pub struct Index {
     by_id: HashMap<Oid, CommitIx>,
     /// Complete states of the revisions computed so far, newest use last.
     tips: Vec<(Oid, Arc<TreeState>)>,
+    /// States of the last first-parent ancestors of recent targets, so an amended or
+    /// rebased commit (whose parent is one of them) walks only what is new.
+    checkpoints: Vec<(Oid, Arc<TreeState>)>,
 }
 
 /// How many revision states the index keeps for incremental updates.
 const KEEP_TIPS: usize = 8;
+/// How many first-parent ancestors of a target keep their state, and how many such
+/// states the index keeps in all. Cloning a state copies its file map, not its lines.
+const CHECKPOINT_DEPTH: usize = 16;
+const KEEP_CHECKPOINTS: usize = 64;
 
 impl Default for Index {
     fn default() -> Self {
@@ -83,6 +90,7 @@ impl Index {
             commits: Vec::new(),
             by_id: HashMap::new(),
             tips: Vec::new(),
+            checkpoints: Vec::new(),
         }
     }
 
@@ -112,6 +120,7 @@ impl Index {
             commits,
             by_id,
             tips,
+            checkpoints: Vec::new(),
         }
     }
 
@@ -137,6 +146,9 @@ impl Index {
             let state = tip.1.clone();
             self.tips.push(tip);
             return Ok(state);
+        }
+        if let Some((_, state)) = self.checkpoints.iter().find(|(id, _)| *id == target) {
+            return Ok(state.clone());
         }
         let mailmap = repo
             .mailmap()
@@ -167,8 +179,8 @@ impl Index {
         walk.push(target)
             .map_err(AttributionError::git("walk history"))?;
         if reuse {
-            for (tip, _) in &self.tips {
-                walk.hide(*tip)
+            for (known, _) in self.known() {
+                walk.hide(*known)
                     .map_err(AttributionError::git("walk history"))?;
             }
         }
@@ -182,7 +194,7 @@ impl Index {
                     .find_commit(*id)
                     .map_err(AttributionError::git("read a commit"))?;
                 for parent in commit.parent_ids() {
-                    let known = self.tips.iter().any(|(t, _)| *t == parent);
+                    let known = self.known().any(|(t, _)| *t == parent);
                     if !new.contains(&parent) && !known && !is_shallow_boundary(repo, &parent) {
                         return Ok(None);
                     }
@@ -190,6 +202,11 @@ impl Index {
             }
         }
         Ok(Some(todo))
+    }
+
+    /// Every revision whose state the index holds.
+    fn known(&self) -> impl Iterator<Item = &(Oid, Arc<TreeState>)> {
+        self.tips.iter().chain(&self.checkpoints)
     }
 
     fn intern_commit(&mut self, commit: &git2::Commit<'_>, mailmap: &Mailmap) -> CommitIx {
@@ -241,10 +258,22 @@ impl Index {
             parents_of.push(parents);
         }
         let mut states: HashMap<Oid, Arc<TreeState>> = HashMap::new();
-        for (tip, state) in &self.tips {
-            if pending.contains_key(tip) {
-                states.insert(*tip, state.clone());
+        for (known, state) in self.known() {
+            if pending.contains_key(known) {
+                states.insert(*known, state.clone());
             }
+        }
+        // The target's recent first-parent ancestors keep their state (see `checkpoints`).
+        let mut keep = std::collections::HashSet::new();
+        let position: HashMap<Oid, usize> =
+            todo.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut cursor = position.get(&target).copied();
+        while let Some(i) = cursor {
+            if keep.len() == CHECKPOINT_DEPTH {
+                break;
+            }
+            keep.insert(todo[i]);
+            cursor = parents_of[i].first().and_then(|p| position.get(p).copied());
         }
         let plans = Planner::start(repo, todo, &parents_of)?;
         for (n, (id, parents)) in todo.iter().zip(&parents_of).enumerate() {
@@ -263,8 +292,17 @@ impl Index {
                 }
             }
             if pending.get(id).copied().unwrap_or(0) > 0 || *id == target {
-                states.insert(*id, Arc::new(state));
+                let state = Arc::new(state);
+                if keep.contains(id) && *id != target {
+                    self.checkpoints.retain(|(k, _)| k != id);
+                    self.checkpoints.push((*id, state.clone()));
+                }
+                states.insert(*id, state);
             }
+        }
+        if self.checkpoints.len() > KEEP_CHECKPOINTS {
+            let drop = self.checkpoints.len() - KEEP_CHECKPOINTS;
+            self.checkpoints.drain(..drop);
         }
         progress(todo.len(), todo.len());
         states

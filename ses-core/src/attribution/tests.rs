@@ -823,3 +823,38 @@ fn ses_toml_lists_more_bots_and_excluded_paths() {
     assert!(matches!(err, AttributionError::Config { .. }), "{err}");
     assert!(err.to_string().contains(".ses.toml"), "{err}");
 }
+
+#[test]
+fn amend_and_rebase_walk_only_what_is_new() {
+    let mut f = Fixture::new();
+    for i in 0..5 {
+        f.write("a.txt", &"x\n".repeat(i + 1));
+        f.commit("Alice", &format!("c{i}"));
+    }
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let walked = |repo: &mut RepoAttribution| {
+        let head = repo.resolve("HEAD").unwrap();
+        let mut total = 0;
+        repo.state(head, &mut |_, t| total = t).unwrap();
+        total
+    };
+    assert_eq!(walked(&mut repo), 5);
+    // Amend: the new commit's parent is the old HEAD's parent.
+    f.write("a.txt", "x\nx\nx\nx\namended\n");
+    f.git(&["add", "-A"]);
+    f.git(&["commit", "-q", "--amend", "-m", "c4 amended"]);
+    assert_eq!(walked(&mut repo), 1);
+    // Rewrite the last two commits: both are new, their base is known.
+    f.git(&["reset", "-q", "--hard", "HEAD~2"]);
+    f.write("b.txt", "b\n");
+    f.commit("Bob", "b1");
+    f.write("b.txt", "b\nb\n");
+    f.commit("Bob", "b2");
+    assert_eq!(walked(&mut repo), 2);
+    // An older revision is answered from a checkpoint.
+    let old = repo.resolve("HEAD~3").unwrap();
+    let mut total = 0;
+    repo.state(old, &mut |_, t| total = t).unwrap();
+    assert_eq!(total, 0);
+    f.assert_parity();
+}
