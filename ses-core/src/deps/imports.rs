@@ -68,7 +68,7 @@ use tree_sitter::{
 };
 
 use super::{DepsError, Manifest, file_name, join, parent_dir};
-use crate::symbols::Language;
+use crate::symbols::{Language, MAX_NESTING, SIBLING_SCAN_BUDGET, sibling_scan_cost};
 
 /// Larger sources are not scanned ([`DepsError::TooLarge`]): hand-written code this
 /// large is rare, and generated or bundled code would only add noise.
@@ -78,11 +78,6 @@ pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
 /// ([`DepsError::TimedOut`]). Real code of the maximum size takes well under a second in a
 /// release build; random bytes can make tree-sitter's error recovery take much longer.
 pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The most sibling steps [`sibling_scan_cost`] lets a query take (about a tenth of a
-/// second in a release build). Real code, even with syntax errors, stays far below; a run of
-/// ~10 000 tokens tree-sitter could not place (binary data, another language) exceeds it.
-const SIBLING_SCAN_BUDGET: u64 = 50_000_000;
 
 /// Module paths longer than this are not followed (they do not occur in real code; the
 /// limit keeps deeply nested Rust use trees linear).
@@ -214,7 +209,7 @@ fn imports_within(
 
     let mut parser = Parser::new();
     parser
-        .set_language(&grammar(language))
+        .set_language(&language.grammar())
         .map_err(|e| DepsError::Grammar {
             language: language.name(),
             detail: e.to_string(),
@@ -363,20 +358,6 @@ fn query_source(language: Language) -> Cow<'static, str> {
     }
 }
 
-fn grammar(language: Language) -> tree_sitter::Language {
-    match language {
-        Language::Rust => tree_sitter_rust::LANGUAGE.into(),
-        Language::Python => tree_sitter_python::LANGUAGE.into(),
-        Language::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
-        Language::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
-        Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-        Language::Go => tree_sitter_go::LANGUAGE.into(),
-        Language::C => tree_sitter_c::LANGUAGE.into(),
-        Language::Cpp => tree_sitter_cpp::LANGUAGE.into(),
-        Language::Java => tree_sitter_java::LANGUAGE.into(),
-    }
-}
-
 struct ImportQuery {
     query: Query,
     /// Indexed by capture index; `None` for captures used by predicates only.
@@ -404,7 +385,7 @@ fn compiled(language: Language) -> Result<&'static ImportQuery, DepsError> {
 }
 
 fn compile(language: Language) -> Result<ImportQuery, String> {
-    let query = Query::new(&grammar(language), &query_source(language)).map_err(|e| {
+    let query = Query::new(&language.grammar(), &query_source(language)).map_err(|e| {
         format!(
             "row {}, column {}: {:?}: {}",
             e.row + 1,
@@ -421,54 +402,6 @@ fn compile(language: Language) -> Result<ImportQuery, String> {
     Ok(ImportQuery { query, roles })
 }
 
-/// What running a query over `tree` costs in sibling steps, as far as it can be more than
-/// linear: the same measure as the symbol extractor's (`symbols::extract`), which is private
-/// to it.
-///
-/// For every node it visits, tree-sitter's query cursor scans the node's later siblings up
-/// to the next named one, so a run of `k` anonymous siblings costs `k²/2`, and it does not
-/// call the progress callback meanwhile: error recovery over a few megabytes of `(` leaves
-/// such runs, and the query would overrun [`IMPORT_TIMEOUT`] by far. This walk is linear,
-/// stops early when `should_stop` says so (the caller then reports why) or once the cost is
-/// clearly over [`SIBLING_SCAN_BUDGET`].
-fn sibling_scan_cost(tree: &Tree, should_stop: &dyn Fn() -> bool) -> u64 {
-    fn run_cost(run: u64) -> u64 {
-        run.saturating_mul(run.saturating_add(1)) / 2
-    }
-    let mut cursor = tree.walk();
-    // The current run of anonymous siblings at each level from the root down.
-    let mut runs: Vec<u64> = vec![0];
-    let mut cost: u64 = 0;
-    let mut visited: u64 = 0;
-    loop {
-        visited += 1;
-        if visited.is_multiple_of(65_536) && should_stop() {
-            return cost;
-        }
-        if let Some(run) = runs.last_mut() {
-            if cursor.node().is_named() {
-                cost = cost.saturating_add(run_cost(*run));
-                *run = 0;
-            } else {
-                *run += 1;
-            }
-        }
-        if cost > SIBLING_SCAN_BUDGET {
-            return cost;
-        }
-        if cursor.goto_first_child() {
-            runs.push(0);
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            cost = cost.saturating_add(run_cost(runs.pop().unwrap_or(0)));
-            if !cursor.goto_parent() {
-                return cost;
-            }
-        }
-    }
-}
-
 /// Every role capture of `query` over `tree`, in the order the cursor yields them.
 fn run_query<'t>(
     query: &ImportQuery,
@@ -480,6 +413,8 @@ fn run_query<'t>(
     // Declared before `matches`, so it outlives it: the cursor keeps a pointer to it.
     let mut progress = |_: &QueryCursorState| should_stop();
     let mut cursor = QueryCursor::new();
+    // The same depth bound the scan-cost guard assumes.
+    cursor.set_max_start_depth(Some(MAX_NESTING));
     let mut matches = cursor.matches_with_options(
         &query.query,
         tree.root_node(),

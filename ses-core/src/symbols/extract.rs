@@ -26,7 +26,7 @@ use super::{Language, MAX_NESTING, Options, Symbol, SymbolError, SymbolKind};
 /// second of a release build. Real code, even with syntax errors, stays orders of magnitude
 /// below; a run of ~10 000 tokens tree-sitter could not place (binary data, a file in the
 /// wrong language) exceeds it.
-const SIBLING_SCAN_BUDGET: u64 = 50_000_000;
+pub(crate) const SIBLING_SCAN_BUDGET: u64 = 50_000_000;
 
 pub(super) fn extract(
     language: Language,
@@ -123,7 +123,7 @@ pub(super) fn extract(
 /// children (a megabyte of `(`), which would take hours. This walk is linear, visits only
 /// the levels the query visits (down to [`MAX_NESTING`]), and stops early when `should_stop`
 /// says so (the caller then reports why) or once the cost is clearly over budget.
-fn sibling_scan_cost(tree: &tree_sitter::Tree, should_stop: &dyn Fn() -> bool) -> u64 {
+pub(crate) fn sibling_scan_cost(tree: &tree_sitter::Tree, should_stop: &dyn Fn() -> bool) -> u64 {
     fn run_cost(run: u64) -> u64 {
         run.saturating_mul(run.saturating_add(1)) / 2
     }

@@ -75,6 +75,9 @@
 //! 4. Add `tests/<language>.rs` with a realistic fixture and its expected symbols.
 
 mod extract;
+
+/// The guard against query blow-ups, shared with `deps` (it runs queries too).
+pub(crate) use extract::{SIBLING_SCAN_BUDGET, sibling_scan_cost};
 mod language;
 mod query;
 
