@@ -62,6 +62,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Shapley values of a game: closed form for unanimity games, exact for tables,
+    /// sampled (with standard errors) when asked
+    ///
+    /// GAME.json is {"players": [...], "unanimity": [{"members": [...], "value": V}],
+    /// "weights": {...}} or {"players": [...], "table": {"": 0, "a": 1, "a,b": 3, ...}}.
+    Shapley {
+        game: PathBuf,
+        /// Seed of the permutation sampler (the same seed gives the same estimates)
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+        /// Sample at most N antithetic pairs instead of computing exactly
+        #[arg(long, value_name = "N")]
+        samples: Option<usize>,
+        /// Sample until every standard error is at most E (in the game's units)
+        #[arg(long, value_name = "E")]
+        target_error: Option<f64>,
+        /// Explain the players, the characteristic function, the weights and the axioms
+        #[arg(long)]
+        explain: bool,
+        /// Print JSON: {"method", "values", "stderr"?}
+        #[arg(long)]
+        json: bool,
+    },
     /// Print this user's identity: the did:key and the libp2p peer id of one ed25519 key
     Id {
         /// Print JSON: {"did", "peer_id"}

@@ -72,6 +72,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Blame { file, rev, json } => {
             commands::attribution::blame(&open_home(cli.home)?, &file, rev, json)
         }
+        Command::Shapley {
+            game,
+            seed,
+            samples,
+            target_error,
+            explain,
+            json,
+        } => commands::shapley::run(
+            &open_home(cli.home)?,
+            &game,
+            seed,
+            samples,
+            target_error,
+            explain,
+            json,
+        ),
         Command::Store(cmd) => commands::store::run(&open_home(cli.home)?, cmd),
         Command::Lsp { stdio: _ } => commands::lsp::bridge(&open_home(cli.home)?),
     }

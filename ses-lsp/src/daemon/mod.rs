@@ -12,6 +12,7 @@
 //! handler becomes an internal-error response.
 
 mod attribution;
+mod shapley;
 mod store;
 
 use std::io;
@@ -374,6 +375,9 @@ async fn dispatch(
             rpc::METHOD_NOT_FOUND,
             format!("unknown method {method:?}"),
         ));
+    }
+    if method == "shapley.solve" {
+        return shapley::solve(params).await;
     }
     if let Some(result) = store::dispatch(&shared.store, method, params).await {
         return result;
