@@ -92,10 +92,11 @@ fn print_table(att: &Value) {
     );
     for a in &authors {
         let name: String = str_field(a, "name").chars().take(name_w).collect();
+        let email: String = str_field(a, "email").chars().take(email_w).collect();
         outln!(
-            "{:<name_w$}  {:<30}  {:>9}  {:>5.1}%  {:>5}",
+            "{:<name_w$}  {:<email_w$}  {:>9}  {:>5.1}%  {:>5}",
             name,
-            str_field(a, "email"),
+            email,
             a["lines"].as_u64().unwrap_or(0),
             a["share"].as_f64().unwrap_or(0.0) * 100.0,
             a["files"].as_u64().unwrap_or(0),
