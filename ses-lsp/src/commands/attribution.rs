@@ -82,8 +82,14 @@ fn print_table(att: &Value) {
         .max()
         .unwrap_or(6)
         .clamp(6, 32);
+    let email_w = authors
+        .iter()
+        .map(|a| str_field(a, "email").chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 48);
     outln!(
-        "{:<name_w$}  {:<30}  {:>9}  {:>6}  {:>5}",
+        "{:<name_w$}  {:<email_w$}  {:>9}  {:>6}  {:>5}",
         "AUTHOR",
         "EMAIL",
         "LINES",
