@@ -87,7 +87,7 @@ fn print_table(att: &Value) {
         .map(|a| str_field(a, "email").chars().count())
         .max()
         .unwrap_or(5)
-        .clamp(5, 48);
+        .clamp(5, 64);
     outln!(
         "{:<name_w$}  {:<email_w$}  {:>9}  {:>6}  {:>5}",
         "AUTHOR",
