@@ -176,6 +176,27 @@ impl Identity {
     pub fn keypair(&self) -> &Keypair {
         &self.keypair
     }
+
+    /// Signs `msg` with the identity's key (ed25519).
+    pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        self.keypair
+            .sign(msg)
+            .expect("invariant: ed25519 signing cannot fail")
+    }
+}
+
+/// Whether `sig` is the signature of `msg` by the key a `did:key` names (ed25519 only).
+pub fn verify_did(did: &str, msg: &[u8], sig: &[u8]) -> bool {
+    let Some(encoded) = did.strip_prefix("did:key:z") else {
+        return false;
+    };
+    let Ok(bytes) = bs58::decode(encoded).into_vec() else {
+        return false;
+    };
+    let Some(key) = bytes.strip_prefix(&ED25519_PUB_MULTICODEC[..]) else {
+        return false;
+    };
+    libp2p_identity::ed25519::PublicKey::try_from_bytes(key).is_ok_and(|pk| pk.verify(msg, sig))
 }
 
 #[cfg(test)]
@@ -213,6 +234,17 @@ mod tests {
             id.did(),
             "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
         );
+    }
+
+    #[test]
+    fn signatures_verify_against_the_did() {
+        let (_tmp, home) = home();
+        let id = Identity::load_or_create(&home).unwrap();
+        let sig = id.sign(b"record");
+        assert!(verify_did(id.did(), b"record", &sig));
+        assert!(!verify_did(id.did(), b"other", &sig));
+        assert!(!verify_did("did:key:zNotAKey", b"record", &sig));
+        assert!(!verify_did("did:web:example.com", b"record", &sig));
     }
 
     #[test]

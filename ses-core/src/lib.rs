@@ -12,6 +12,7 @@
 //! | [`home`] | the per-user home directory: its layout, creation and validation |
 //! | [`identity`] | the user's ed25519 key, its `did:key` and libp2p peer id |
 //! | [`instance`] | the single-daemon lock: at most one daemon per home, ever |
+//! | [`revenue`] | signed revenue records against files and symbols, and their exact split to authors |
 //! | [`shapley`] | Shapley values (closed form, exact, sampled) of contribution games, and splitting money by them in integers |
 //! | [`store`] | content-addressed blobs (CIDv1, BLAKE3) in redb and files, verified reads |
 //! | [`symbols`] | functions, methods and types in source text (tree-sitter): the lines each spans, for code lenses |
@@ -35,6 +36,9 @@ pub mod graph;
 pub mod home;
 pub mod identity;
 pub mod instance;
+pub mod revenue;
 pub mod shapley;
 pub mod store;
 pub mod symbols;
+#[cfg(test)]
+pub(crate) mod testutil;
