@@ -85,6 +85,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Revenue: record what code earned, and split it to the people who wrote it
+    #[command(subcommand)]
+    Revenue(RevenueCommand),
     /// Print this user's identity: the did:key and the libp2p peer id of one ed25519 key
     Id {
         /// Print JSON: {"did", "peer_id"}
@@ -193,6 +196,50 @@ pub enum StoreCommand {
         #[arg(long, default_value = "15m", value_name = "DURATION")]
         grace: humantime::Duration,
         /// Print JSON: {"removed": […], "freed_bytes", "kept"}
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RevenueCommand {
+    /// Record revenue earned by a file or a symbol (signed with your key, append-only)
+    Record {
+        /// The repository [default: the current directory]
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// What earned it: PATH (relative to the repository's top) or PATH::SYMBOL
+        #[arg(long, value_name = "PATH[::SYMBOL]")]
+        target: String,
+        /// The amount, e.g. 12.34 (no more decimals than the currency has)
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        /// ISO 4217 code
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// A note kept with the record
+        #[arg(long)]
+        memo: Option<String>,
+        /// Print JSON: {"id", "record"}
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the repository's revenue records, oldest first
+    List {
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Print JSON: {"records": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every contributor's total over all records, split exactly to the unit, with a receipt
+    Split {
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Split the records in this currency (needed when there are several)
+        #[arg(long)]
+        currency: Option<String>,
+        /// Print JSON: {"currency", "total_minor", "contributors", "records", "receipt"}
         #[arg(long)]
         json: bool,
     },

@@ -3,6 +3,7 @@
 pub mod attribution;
 pub mod daemon;
 pub mod lsp;
+pub mod revenue;
 pub mod shapley;
 pub mod store;
 

@@ -37,7 +37,7 @@ impl Repos {
     }
 
     /// The repository containing `path`, opened once.
-    fn get(&self, path: &Path) -> Result<(PathBuf, Arc<Mutex<RepoAttribution>>), RpcError> {
+    pub fn get(&self, path: &Path) -> Result<(PathBuf, Arc<Mutex<RepoAttribution>>), RpcError> {
         let mut repo = RepoAttribution::discover(path).map_err(attribution_error)?;
         let top = repo
             .root()
@@ -67,7 +67,7 @@ impl Repos {
     }
 
     /// Saves the index of `top` if the last question changed it.
-    fn save(&self, top: &Path, repo: &mut RepoAttribution) {
+    pub fn save(&self, top: &Path, repo: &mut RepoAttribution) {
         let Some(bytes) = repo.snapshot_if_changed() else {
             return;
         };
@@ -81,7 +81,7 @@ impl Repos {
     }
 }
 
-fn attribution_error(e: AttributionError) -> RpcError {
+pub fn attribution_error(e: AttributionError) -> RpcError {
     let code = match e {
         AttributionError::NotInRevision { .. } | AttributionError::UnknownRevision { .. } => {
             rpc::NOT_FOUND

@@ -12,6 +12,7 @@
 //! handler becomes an internal-error response.
 
 mod attribution;
+mod revenue;
 mod shapley;
 mod store;
 
@@ -362,13 +363,22 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
 
 /// The daemon's methods. Each returns plain JSON; errors carry a message for the user.
 async fn dispatch(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     method: &str,
     params: Value,
     notify: tokio::sync::mpsc::UnboundedSender<Value>,
 ) -> Result<Value, RpcError> {
     if method.starts_with("attribution.") {
         if let Some(result) = attribution::dispatch(&shared.repos, method, params, notify).await {
+            return result;
+        }
+        return Err(RpcError::new(
+            rpc::METHOD_NOT_FOUND,
+            format!("unknown method {method:?}"),
+        ));
+    }
+    if method.starts_with("revenue.") {
+        if let Some(result) = revenue::dispatch(shared, method, params).await {
             return result;
         }
         return Err(RpcError::new(
