@@ -34,7 +34,7 @@ def test_unanimity_game_is_closed_form_and_weighted(ses, scratch):
         "weights": {"alice": 3, "lib": 1},
     }
     out = ses.json("shapley", write(scratch, "u.json", game))
-    assert out["method"] == "closed_form"
+    assert out["method"] == "closed-form"
     assert out["values"] == {"alice": 75.0, "bob": 10.0, "lib": 25.0}
     assert "stderr" not in out
 

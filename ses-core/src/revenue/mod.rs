@@ -93,8 +93,15 @@ pub struct Target {
 }
 
 impl Target {
-    /// `PATH` or `PATH::SYMBOL` (`Type::method` works too: the first `::` splits).
+    /// `PATH`, `PATH::SYMBOL` (`Type::method` works too: the first `::` splits), or `.`
+    /// for the whole repository.
     pub fn parse(text: &str) -> Target {
+        if matches!(text.trim(), "." | "./" | "") {
+            return Target {
+                path: String::new(),
+                symbol: None,
+            };
+        }
         match text.split_once("::") {
             Some((path, symbol)) if !symbol.is_empty() => Target {
                 path: path.trim_start_matches("./").to_owned(),
@@ -107,9 +114,15 @@ impl Target {
         }
     }
 
+    /// The whole repository, not one file.
+    pub fn is_repository(&self) -> bool {
+        self.path.is_empty()
+    }
+
     fn shown(&self) -> String {
         match &self.symbol {
             Some(s) => format!("{}::{s}", self.path),
+            None if self.is_repository() => "the whole repository".into(),
             None => self.path.clone(),
         }
     }
@@ -258,6 +271,9 @@ fn check_target(repo: &mut RepoAttribution, rev: git2::Oid, target: &Target) -> 
         target: target.shown(),
         rev: rev.to_string(),
     };
+    if target.is_repository() {
+        return Ok(());
+    }
     let shares = match repo.symbol_shares(rev, target.path.as_bytes(), None) {
         Ok(shares) => shares,
         Err(AttributionError::NotInRevision { .. }) => return Err(unknown()),
@@ -394,7 +410,9 @@ fn split_record(
 ) -> Result<Vec<(String, i64)>> {
     let file_id = format!("file:{}", record.target.path);
     // The contribution node: the file, or the symbol named (its line number may have moved).
+    // A whole repository needs every file it has.
     let target_node = match &record.target.symbol {
+        None if record.target.is_repository() => Some(String::new()),
         None => graph.get(&file_id).map(|n| n.id.clone()),
         Some(sym) => graph
             .nodes()
@@ -412,12 +430,22 @@ fn split_record(
         rev: "HEAD".into(),
     })?;
     // D(c): the target and the in-repository files its file imports, transitively.
-    let mut members: Vec<String> = vec![target_node.clone()];
-    for dep in graph.dependency_closure(&file_id) {
-        if dep != file_id && dep.starts_with("file:") {
-            members.push(dep);
+    let members: Vec<String> = if record.target.is_repository() {
+        graph
+            .nodes()
+            .into_iter()
+            .filter(|n| n.kind == NodeKind::File)
+            .map(|n| n.id.clone())
+            .collect()
+    } else {
+        let mut members = vec![target_node.clone()];
+        for dep in graph.dependency_closure(&file_id) {
+            if dep != file_id && dep.starts_with("file:") {
+                members.push(dep);
+            }
         }
-    }
+        members
+    };
     // Weights: lines, from the graph (a file's lines; a symbol's `contains` edge).
     let edges = graph.edges();
     let lines_of = |id: &str| -> u64 {
@@ -571,6 +599,34 @@ mod tests {
         // The same records at the same revision: the same receipt.
         let again = split(&e.store, &mut r, None).unwrap();
         assert_eq!(again.receipt, s.receipt);
+    }
+
+    #[test]
+    fn a_whole_repository_pays_every_file_by_its_lines() {
+        let e = env();
+        let f = repo();
+        let mut r = RepoAttribution::discover(&f.dir).unwrap();
+        record(
+            &e.store,
+            &e.identity,
+            &mut r,
+            &Target::parse("."),
+            "9",
+            "USD",
+            None,
+        )
+        .unwrap();
+        let s = split(&e.store, &mut r, None).unwrap();
+        // 9 lines in all: Alice wrote 8, Bob 1.
+        let got: Vec<(&str, i64)> = s
+            .contributors
+            .iter()
+            .map(|p| (p.email.as_str(), p.amount_minor))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("alice@example.com", 800), ("bob@example.com", 100)]
+        );
     }
 
     #[test]

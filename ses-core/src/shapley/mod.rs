@@ -83,7 +83,7 @@ pub use unanimity::UnanimityGame;
 
 /// How a result was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// The unanimity formula: exact.
     ClosedForm,
@@ -97,7 +97,7 @@ impl Method {
     /// A stable lower-case name, for output.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Method::ClosedForm => "closed_form",
+            Method::ClosedForm => "closed-form",
             Method::Exact => "exact",
             Method::Sampled => "sampled",
         }
@@ -509,7 +509,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"method":"closed_form","values":[["a",1.5]],"stderr":null,"samples":null}"#
+            r#"{"method":"closed-form","values":[["a",1.5]],"stderr":null,"samples":null}"#
         );
         assert_eq!(Method::Sampled.as_str(), "sampled");
     }
