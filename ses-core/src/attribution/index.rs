@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use git2::{Delta, DiffOptions, FileMode, Mailmap, Oid, Repository, Sort};
 
-use super::lines::{blob as find_blob, count_lines, unchanged_between};
+use super::lines::{blob as find_blob, count_lines, match_changed_lines, unchanged_between};
 use super::renames::{Side, Similarity};
 use super::{AttributionError, Result};
 
@@ -69,6 +69,9 @@ pub struct Index {
     /// States of the last first-parent ancestors of recent targets, so an amended or
     /// rebased commit (whose parent is one of them) walks only what is new.
     checkpoints: Vec<(Oid, Arc<TreeState>)>,
+    /// Commits whose changes blame looks through (`.git-blame-ignore-revs`). Every state
+    /// depends on this set, so changing it starts the index afresh.
+    ignored: std::collections::BTreeSet<Oid>,
 }
 
 /// How many revision states the index keeps for incremental updates.
@@ -91,6 +94,7 @@ impl Index {
             by_id: HashMap::new(),
             tips: Vec::new(),
             checkpoints: Vec::new(),
+            ignored: Default::default(),
         }
     }
 
@@ -100,6 +104,26 @@ impl Index {
 
     pub fn commits(&self) -> &[CommitInfo] {
         &self.commits
+    }
+
+    /// The commits whose changes blame looks through.
+    pub fn ignored(&self) -> &std::collections::BTreeSet<Oid> {
+        &self.ignored
+    }
+
+    /// Sets the commits to look through; a different set than before drops every state
+    /// (they were computed with the old set), keeping the commit table.
+    pub fn set_ignored(&mut self, ignored: std::collections::BTreeSet<Oid>) {
+        if ignored != self.ignored {
+            self.tips.clear();
+            self.checkpoints.clear();
+            self.ignored = ignored;
+        }
+    }
+
+    /// Records the set the existing states were computed with (a restored snapshot).
+    pub(super) fn set_ignored_unchecked(&mut self, ignored: std::collections::BTreeSet<Oid>) {
+        self.ignored = ignored;
     }
 
     /// Re-applies `.mailmap` to every commit's author (after the mailmap changed).
@@ -121,6 +145,7 @@ impl Index {
             by_id,
             tips,
             checkpoints: Vec::new(),
+            ignored: Default::default(),
         }
     }
 
@@ -275,7 +300,7 @@ impl Index {
             keep.insert(todo[i]);
             cursor = parents_of[i].first().and_then(|p| position.get(p).copied());
         }
-        let plans = Planner::start(repo, todo, &parents_of)?;
+        let plans = Planner::start(repo, todo, &parents_of, &self.ignored)?;
         for (n, (id, parents)) in todo.iter().zip(&parents_of).enumerate() {
             progress(n, todo.len());
             let plan = plans.next(n)?;
@@ -430,17 +455,22 @@ struct Planner {
 impl Planner {
     /// Starts the workers; each opens its own handle on the repository (a `Repository`
     /// is not shareable between threads) and plans every `lanes`-th commit.
-    fn start(repo: &Repository, todo: &[Oid], parents_of: &[Vec<Oid>]) -> Result<Planner> {
+    fn start(
+        repo: &Repository,
+        todo: &[Oid],
+        parents_of: &[Vec<Oid>],
+        ignored: &std::collections::BTreeSet<Oid>,
+    ) -> Result<Planner> {
         let workers = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
             .clamp(1, 4)
             .min(todo.len().max(1));
         let path = repo.path().to_owned();
-        let jobs: Arc<Vec<(Oid, Vec<Oid>)>> = Arc::new(
+        let jobs: Arc<Vec<(Oid, Vec<Oid>, bool)>> = Arc::new(
             todo.iter()
-                .copied()
-                .zip(parents_of.iter().cloned())
+                .zip(parents_of)
+                .map(|(id, parents)| (*id, parents.clone(), ignored.contains(id)))
                 .collect(),
         );
         let mut lanes = Vec::with_capacity(workers);
@@ -458,8 +488,8 @@ impl Planner {
                             return;
                         }
                     };
-                    for (id, parents) in jobs.iter().skip(w).step_by(workers) {
-                        let plan = plan_commit(&repo, *id, parents);
+                    for (id, parents, ignored) in jobs.iter().skip(w).step_by(workers) {
+                        let plan = plan_commit(&repo, *id, parents, *ignored);
                         // The walk stopped (an error, or it is done): stop too.
                         if tx.send(plan).is_err() {
                             return;
@@ -481,7 +511,9 @@ impl Planner {
 }
 
 /// The plan of one commit: what changed against each parent and the line maps it needs.
-fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid]) -> Result<CommitPlan> {
+/// `ignored`: the commit is in `.git-blame-ignore-revs`, so its changed lines take the
+/// owner of the parent line they most resemble (see [`match_changed_lines`]).
+fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid], ignored: bool) -> Result<CommitPlan> {
     let commit = repo
         .find_commit(id)
         .map_err(AttributionError::git("read a commit"))?;
@@ -561,10 +593,12 @@ fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid]) -> Result<CommitPlan
                         tried.push(*old);
                         let old =
                             find_blob(repo, *old).map_err(AttributionError::git("read a blob"))?;
-                        Some(
-                            unchanged_between(repo, &old, &new)
-                                .map_err(AttributionError::git("diff two blobs"))?,
-                        )
+                        let mut map = unchanged_between(repo, &old, &new)
+                            .map_err(AttributionError::git("diff two blobs"))?;
+                        if ignored {
+                            match_changed_lines(&mut map, old.content(), new.content());
+                        }
+                        Some(map)
                     }
                     _ => None,
                 };

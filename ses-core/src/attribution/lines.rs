@@ -112,6 +112,123 @@ pub fn unchanged_from_text(
     Ok(map_from_hunks(&hunks, count_lines(text)))
 }
 
+/// For a commit whose changes blame should look through (`.git-blame-ignore-revs`): gives
+/// each changed line of `child` the line of `parent` it most resembles within the same
+/// hunk, when any does, so the line keeps that line's owner.
+///
+/// Lines are compared by their byte pairs (a multiset of bigrams): the score of a pair of
+/// lines is how many bigrams they share. In each hunk the best-scoring pair is matched
+/// first (ties to the pair closest to the hunk's diagonal, then to the earliest), then the
+/// lines before and after it are matched the same way, so matches keep their order. A line
+/// that shares nothing with any remaining line stays unmatched — the ignored commit's own.
+pub fn match_changed_lines(map: &mut [Option<u32>], parent: &[u8], child: &[u8]) {
+    let old: Vec<&[u8]> = parent.split_inclusive(|&b| b == b'\n').collect();
+    let new: Vec<&[u8]> = child.split_inclusive(|&b| b == b'\n').collect();
+    let mut i = 0;
+    while i < map.len() {
+        if map[i].is_some() {
+            i += 1;
+            continue;
+        }
+        // A run of changed child lines, and the parent lines between its neighbours.
+        let start = i;
+        while i < map.len() && map[i].is_none() {
+            i += 1;
+        }
+        let old_start = if start == 0 {
+            0
+        } else {
+            map[start - 1].map_or(0, |p| p + 1) as usize
+        };
+        let old_end = if i < map.len() {
+            map[i].map_or(old.len() as u32, |p| p) as usize
+        } else {
+            old.len()
+        };
+        if old_start >= old_end {
+            continue;
+        }
+        let olds: Vec<Vec<(u8, u8)>> = old[old_start..old_end.min(old.len())]
+            .iter()
+            .map(|l| bigrams(l))
+            .collect();
+        let news: Vec<Vec<(u8, u8)>> = new[start..i.min(new.len())]
+            .iter()
+            .map(|l| bigrams(l))
+            .collect();
+        let mut matches = Vec::new();
+        match_range(&olds, &news, 0..olds.len(), 0..news.len(), &mut matches);
+        for (o, n) in matches {
+            map[start + n] = Some((old_start + o) as u32);
+        }
+    }
+}
+
+/// A line's byte pairs, sorted (a multiset), without its line ending.
+fn bigrams(line: &[u8]) -> Vec<(u8, u8)> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut pairs: Vec<(u8, u8)> = line.windows(2).map(|w| (w[0], w[1])).collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+/// Bigrams two lines share (multiset intersection size).
+fn shared(a: &[(u8, u8)], b: &[(u8, u8)]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+fn match_range(
+    olds: &[Vec<(u8, u8)>],
+    news: &[Vec<(u8, u8)>],
+    o: std::ops::Range<usize>,
+    n: std::ops::Range<usize>,
+    out: &mut Vec<(usize, usize)>,
+) {
+    if o.is_empty() || n.is_empty() {
+        return;
+    }
+    // Best pair: most shared bigrams, then closest to the diagonal, then earliest.
+    let mut best: Option<(usize, usize, usize, usize)> = None; // (score, distance, old, new)
+    for ni in n.clone() {
+        for oi in o.clone() {
+            let score = shared(&olds[oi], &news[ni]);
+            if score == 0 {
+                continue;
+            }
+            // Relative positions, scaled to compare ranges of different lengths.
+            let rel_o = (oi - o.start) * n.len();
+            let rel_n = (ni - n.start) * o.len();
+            let distance = rel_o.abs_diff(rel_n);
+            let better = match best {
+                None => true,
+                Some((s, d, _, _)) => score > s || (score == s && distance < d),
+            };
+            if better {
+                best = Some((score, distance, oi, ni));
+            }
+        }
+    }
+    let Some((_, _, oi, ni)) = best else {
+        return;
+    };
+    match_range(olds, news, o.start..oi, n.start..ni, out);
+    out.push((oi, ni));
+    match_range(olds, news, oi + 1..o.end, ni + 1..n.end, out);
+}
+
 /// The blob `id`, for diffing.
 pub fn blob(repo: &Repository, id: Oid) -> Result<Blob<'_>, git2::Error> {
     repo.find_blob(id)

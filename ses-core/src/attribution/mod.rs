@@ -312,7 +312,54 @@ impl RepoAttribution {
             self.index.remap_authors(&mailmap);
             self.mailmap_seen = Some(fingerprint);
         }
+        let ignored = self.ignored_revs(rev)?;
+        self.index.set_ignored(ignored);
         self.index.state_at(&self.repo, rev, progress)
+    }
+
+    /// The commits blame looks through at `rev`: those listed (full hex ids, `#`
+    /// comments) in `.git-blame-ignore-revs` at the top of `rev`'s tree — the file GitHub
+    /// reads — and in the files `blame.ignoreRevsFile` names, as `git blame` reads them.
+    pub fn ignored_revs(&self, rev: Oid) -> Result<std::collections::BTreeSet<Oid>> {
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        let tree = self
+            .repo
+            .find_commit(rev)
+            .and_then(|c| c.tree())
+            .map_err(AttributionError::git("read a tree"))?;
+        if let Some(entry) = tree.get_name(".git-blame-ignore-revs")
+            && let Ok(blob) = self.repo.find_blob(entry.id())
+        {
+            texts.push(blob.content().to_vec());
+        }
+        if let Ok(config) = self.repo.config()
+            && let Ok(mut entries) = config.multivar("blame.ignorerevsfile", None)
+        {
+            while let Some(Ok(entry)) = entries.next() {
+                if let Ok(value) = entry.value() {
+                    let path = self.root.join(value);
+                    texts.push(std::fs::read(&path).map_err(|e| AttributionError::Config {
+                        path: "blame.ignoreRevsFile",
+                        rev: rev.to_string(),
+                        detail: format!("cannot read {}: {e}", path.display()),
+                    })?);
+                }
+            }
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for text in texts {
+            for line in String::from_utf8_lossy(&text).lines() {
+                let word = line.split('#').next().unwrap_or("").trim();
+                // git takes full object names only; anything else is not a commit of ours.
+                if word.len() == 40
+                    && let Ok(id) = Oid::from_str(word)
+                    && self.repo.find_commit(id).is_ok()
+                {
+                    ids.insert(id);
+                }
+            }
+        }
+        Ok(ids)
     }
 
     /// What `.mailmap` resolution depends on: the working tree's `.mailmap`, HEAD's, and

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::index::{CommitInfo, FileOwners, Index, Person, TreeState, apply_mailmap};
 
 /// Bump when the format or the attribution rules change: older snapshots are rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const MAGIC: &str = "ses-attribution-index";
 
 #[derive(Serialize, Deserialize)]
@@ -26,6 +26,8 @@ struct Snapshot {
     version: u32,
     commits: Vec<CommitRec>,
     tip: Option<TipRec>,
+    /// The commits blame looked through when the states were computed.
+    ignored: Vec<[u8; 20]>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -104,6 +106,7 @@ pub fn save(index: &Index) -> Option<Vec<u8>> {
             id: raw(*tip_id),
             files,
         }),
+        ignored: index.ignored().iter().map(|id| raw(*id)).collect(),
     };
     Some(postcard::to_stdvec(&snapshot).expect("invariant: plain data always encodes"))
 }
@@ -155,5 +158,12 @@ pub fn load(bytes: &[u8], mailmap: &Mailmap) -> Result<Index, SnapshotError> {
         }
         tips.push((oid(&tip.id)?, Arc::new(state)));
     }
-    Ok(Index::from_parts(commits, tips))
+    let ignored = snapshot
+        .ignored
+        .iter()
+        .map(oid)
+        .collect::<Result<std::collections::BTreeSet<_>, _>>()?;
+    let mut restored = Index::from_parts(commits, tips);
+    restored.set_ignored_unchecked(ignored);
+    Ok(restored)
 }

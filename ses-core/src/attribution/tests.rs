@@ -726,3 +726,48 @@ fn amend_and_rebase_walk_only_what_is_new() {
     assert_eq!(total, 0);
     f.assert_parity();
 }
+
+#[test]
+fn ignored_revisions_are_looked_through_as_git_blame_does() {
+    let mut f = Fixture::new();
+    f.write(
+        "f.rs",
+        "fn main() {\nlet a = 1;\nlet b = 2;\nlet c = 3;\n}\n",
+    );
+    f.commit("Alice", "base");
+    f.write(
+        "f.rs",
+        "fn main() {\nlet a = 1;\nlet b = 20;\nlet c = 3;\nlet d = 4;\n}\n",
+    );
+    f.commit("Bob", "bob");
+    f.write(
+        "f.rs",
+        "fn main() {\n    let a = 1;\n    let b = 20;\n    let c = 3;\n    let d = 4;\n    let e = 5;\n    let f =\n        6;\n}\n",
+    );
+    let reformat = f.commit("Fmt", "reformat");
+    f.write(
+        ".git-blame-ignore-revs",
+        &format!("# formatting\n{reformat}\n"),
+    );
+    f.write(
+        "f.rs",
+        "fn main() {\n    let a = 1;\n    let b = 20;\n    let c = 30;\n    let d = 4;\n    let e = 5;\n    let f =\n        6;\n}\n",
+    );
+    f.commit("Carol", "after");
+    f.git(&["config", "blame.ignoreRevsFile", ".git-blame-ignore-revs"]);
+    f.assert_parity();
+    let mut repo = RepoAttribution::discover(&f.dir).unwrap();
+    let head = repo.resolve("HEAD").unwrap();
+    let who: Vec<String> = repo
+        .blame(head, b"f.rs")
+        .unwrap()
+        .iter()
+        .map(|l| l.author.name.clone())
+        .collect();
+    assert_eq!(
+        who,
+        [
+            "Alice", "Alice", "Bob", "Carol", "Bob", "Fmt", "Fmt", "Fmt", "Alice"
+        ]
+    );
+}
