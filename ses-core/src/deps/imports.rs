@@ -385,15 +385,8 @@ fn compiled(language: Language) -> Result<&'static ImportQuery, DepsError> {
 }
 
 fn compile(language: Language) -> Result<ImportQuery, String> {
-    let query = Query::new(&language.grammar(), &query_source(language)).map_err(|e| {
-        format!(
-            "row {}, column {}: {:?}: {}",
-            e.row + 1,
-            e.column + 1,
-            e.kind,
-            e.message
-        )
-    })?;
+    let query = Query::new(&language.grammar(), &query_source(language))
+        .map_err(|e| crate::symbols::describe_query_error(&e))?;
     let roles = query
         .capture_names()
         .iter()

@@ -78,6 +78,7 @@ mod extract;
 
 /// The guard against query blow-ups, shared with `deps` (it runs queries too).
 pub(crate) use extract::{SIBLING_SCAN_BUDGET, sibling_scan_cost};
+pub(crate) use query::describe_query_error;
 mod language;
 mod query;
 

@@ -61,15 +61,7 @@ pub(super) fn get(language: Language) -> Result<&'static SymbolQuery, SymbolErro
 
 fn compile(language: Language) -> Result<SymbolQuery, String> {
     let source = language.query_source().concat();
-    let query = Query::new(&language.grammar(), &source).map_err(|e| {
-        format!(
-            "row {}, column {}: {:?}: {}",
-            e.row + 1,
-            e.column + 1,
-            e.kind,
-            e.message
-        )
-    })?;
+    let query = Query::new(&language.grammar(), &source).map_err(|e| describe_query_error(&e))?;
     let roles = query
         .capture_names()
         .iter()
@@ -90,4 +82,15 @@ fn role(capture: &str) -> Option<Role> {
         _ if capture.starts_with('_') => Role::Ignored,
         _ => Role::Symbol(SymbolKind::parse(capture.strip_prefix("symbol.")?)?),
     })
+}
+
+/// Where and why a query does not compile (shared with `deps`, which compiles queries too).
+pub(crate) fn describe_query_error(e: &tree_sitter::QueryError) -> String {
+    format!(
+        "row {}, column {}: {:?}: {}",
+        e.row + 1,
+        e.column + 1,
+        e.kind,
+        e.message
+    )
 }
