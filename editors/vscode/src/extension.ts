@@ -1,0 +1,536 @@
+// The SES extension: one language client per window (the server is `ses lsp`), the palette
+// commands, and capturing / restoring what VS Code shows for SES's contexts.
+//
+// Invariants:
+// * The palette commands have ids of their own (`ses.vscode.*`). vscode-languageclient
+//   registers the server's command ids (`ses.capture`, `ses.showAttribution`, …) as VS Code
+//   commands; registering one of those here too would fail with "command already exists".
+//   The extension reaches the server with `workspace/executeCommand` requests instead.
+// * A switch opens each document once: the server's window/showDocument requests that arrive
+//   while a switch is in flight are acknowledged and folded into the single restore pass.
+// * Nothing here discards work: restoring closes only saved tabs and never a terminal.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { execFile } from 'child_process';
+import * as vscode from 'vscode';
+import {
+  CancellationToken,
+  CodeLensRequest,
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  ResponseError,
+  ServerOptions,
+  ShowDocumentParams,
+  ShowDocumentResult,
+} from 'vscode-languageclient/node';
+
+import {
+  EditorState,
+  FunctionBreakpointSnapshot,
+  RestorePlan,
+  SourceBreakpointSnapshot,
+  TabSnapshot,
+  WorkbenchSnapshot,
+  captureState,
+  planRestore,
+} from './state';
+import { resolveServer } from './server';
+import { amountProblem, contextItems, currentContext, splitLines } from './format';
+import { attributionText } from './attribution';
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let status: vscode.StatusBarItem;
+/** showDocument requests received while a switch is in flight; undefined otherwise. */
+let pendingShows: ShowDocumentParams[] | undefined;
+
+function config() {
+  return vscode.workspace.getConfiguration('ses');
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function startClient(context: vscode.ExtensionContext): Promise<void> {
+  const found = resolveServer({
+    setting: config().get<string>('path'),
+    envPath: process.env.PATH,
+    home: os.homedir(),
+    isExecutable,
+  });
+  if ('error' in found) {
+    output.appendLine(found.error);
+    const choice = await vscode.window.showErrorMessage(`SES: ${found.error}`, 'Open Settings');
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'ses.path');
+    }
+    return;
+  }
+  const serverOptions: ServerOptions = { command: found.command, args: ['lsp'] };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file' }],
+    outputChannel: output,
+    middleware: {
+      provideCodeLenses: (document, token, next) =>
+        config().get<boolean>('lenses.enabled', true) ? next(document, token) : [],
+      executeCommand: async (command, args, next) => {
+        const result = await next(command, args);
+        // A lens runs ses.showAttribution and discards what it returns: show it here.
+        if (command === 'ses.showAttribution' && result !== undefined && result !== null) {
+          await showAttributionResult(result);
+        }
+        return result;
+      },
+      window: {
+        showDocument: async (params, next): Promise<ShowDocumentResult> => {
+          if (pendingShows && params.external !== true) {
+            pendingShows.push(params);
+            return { success: true };
+          }
+          const r = await next(params, CancellationToken.None);
+          return r instanceof ResponseError ? { success: false } : r;
+        },
+      },
+    },
+  };
+  client = new LanguageClient('ses', 'SES', serverOptions, clientOptions);
+  try {
+    await client.start();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    vscode.window.showErrorMessage(`SES: the language server (${found.command} lsp) did not start: ${why}`);
+    return;
+  }
+  context.subscriptions.push(client);
+  void refreshStatus();
+}
+
+/** Sends `workspace/executeCommand` for one of the server's commands (one argument object). */
+async function serverCommand(command: string, arg: Record<string, unknown>): Promise<unknown> {
+  if (!client || !client.isRunning()) {
+    throw new Error('the SES language server is not running (see Output: SES)');
+  }
+  return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [arg] });
+}
+
+function errorText(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
+}
+
+/** The repository the commands act on: the active file's, else the first workspace folder's. */
+function root(): string | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (doc && doc.uri.scheme === 'file') return doc.uri.toString();
+  return vscode.workspace.workspaceFolders?.[0]?.uri.toString();
+}
+
+function withRoot(arg: Record<string, unknown>): Record<string, unknown> {
+  const r = root();
+  return r ? { root: r, ...arg } : arg;
+}
+
+// ---- capture and restore ---------------------------------------------------------------
+
+interface Snapshot {
+  data: WorkbenchSnapshot;
+  tabs: Map<TabSnapshot, vscode.Tab>;
+  breakpoints: Map<SourceBreakpointSnapshot, vscode.Breakpoint>;
+  functionBreakpoints: Map<FunctionBreakpointSnapshot, vscode.Breakpoint>;
+}
+
+async function snapshot(): Promise<Snapshot> {
+  const active = vscode.window.activeTextEditor;
+  const tabs = new Map<TabSnapshot, vscode.Tab>();
+  for (const group of vscode.window.tabGroups.all) {
+    group.tabs.forEach((tab, index) => {
+      if (tab.input instanceof vscode.TabInputText) {
+        tabs.set(
+          {
+            uri: tab.input.uri.toString(),
+            viewColumn: group.viewColumn,
+            index,
+            active: tab.isActive,
+            dirty: tab.isDirty,
+          },
+          tab,
+        );
+      }
+    });
+  }
+  const breakpoints = new Map<SourceBreakpointSnapshot, vscode.Breakpoint>();
+  const functionBreakpoints = new Map<FunctionBreakpointSnapshot, vscode.Breakpoint>();
+  for (const b of vscode.debug.breakpoints) {
+    if (b instanceof vscode.SourceBreakpoint) {
+      breakpoints.set(
+        {
+          uri: b.location.uri.toString(),
+          line: b.location.range.start.line,
+          enabled: b.enabled,
+          condition: b.condition,
+          hitCondition: b.hitCondition,
+          logMessage: b.logMessage,
+        },
+        b,
+      );
+    } else if (b instanceof vscode.FunctionBreakpoint) {
+      functionBreakpoints.set(
+        { functionName: b.functionName, enabled: b.enabled, condition: b.condition, hitCondition: b.hitCondition },
+        b,
+      );
+    }
+  }
+  let editorLayout: unknown;
+  try {
+    editorLayout = await vscode.commands.executeCommand('vscode.getEditorLayout');
+  } catch {
+    // Older VS Code: no layout to keep; documents still carry their view columns.
+  }
+  return {
+    data: {
+      visibleEditors: vscode.window.visibleTextEditors.map((e) => ({
+        uri: e.document.uri.toString(),
+        selections: e.selections.map((s) => ({
+          anchor: { line: s.anchor.line, character: s.anchor.character },
+          active: { line: s.active.line, character: s.active.character },
+        })),
+        visibleRanges: e.visibleRanges.map((r) => ({
+          start: { line: r.start.line, character: r.start.character },
+          end: { line: r.end.line, character: r.end.character },
+        })),
+        viewColumn: e.viewColumn,
+        active: e === active,
+      })),
+      tabs: [...tabs.keys()],
+      breakpoints: [...breakpoints.keys()],
+      functionBreakpoints: [...functionBreakpoints.keys()],
+      terminals: vscode.window.terminals.map((t) => ({ name: t.name, cwd: terminalCwd(t) })),
+      editorLayout,
+    },
+    tabs,
+    breakpoints,
+    functionBreakpoints,
+  };
+}
+
+function terminalCwd(t: vscode.Terminal): string | undefined {
+  // Shell integration (VS Code 1.93+) knows where the shell is now; else where it started.
+  const live = (t as unknown as { shellIntegration?: { cwd?: vscode.Uri } }).shellIntegration?.cwd;
+  if (live && live.scheme === 'file') return live.fsPath;
+  const opts = t.creationOptions as vscode.TerminalOptions;
+  const cwd = opts?.cwd;
+  if (typeof cwd === 'string') return cwd;
+  if (cwd && cwd.scheme === 'file') return cwd.fsPath;
+  return undefined;
+}
+
+function pos(p: { line: number; character: number }): vscode.Position {
+  return new vscode.Position(p.line, p.character);
+}
+
+/** Carries out a restore plan; returns what could not be restored, for the user. */
+async function applyPlan(plan: RestorePlan, snap: Snapshot): Promise<string[]> {
+  const problems: string[] = [];
+  const close = plan.close.map((t) => snap.tabs.get(t)).filter((t): t is vscode.Tab => !!t);
+  if (close.length > 0) await vscode.window.tabGroups.close(close, true);
+  if (plan.editorLayout !== undefined) {
+    try {
+      await vscode.commands.executeCommand('vscode.setEditorLayout', plan.editorLayout);
+    } catch (e) {
+      problems.push(`the editor layout (${errorText(e)})`);
+    }
+  }
+  for (const step of plan.open) {
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(step.uri));
+      const editor = await vscode.window.showTextDocument(doc, {
+        viewColumn: step.viewColumn,
+        preserveFocus: !step.focus,
+        preview: false,
+      });
+      if (step.selections.length > 0) {
+        editor.selections = step.selections.map((s) => new vscode.Selection(pos(s.anchor), pos(s.active)));
+      }
+      if (step.visible) {
+        editor.revealRange(new vscode.Range(pos(step.visible.start), pos(step.visible.end)), vscode.TextEditorRevealType.AtTop);
+      } else if (step.selections.length > 0) {
+        editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      }
+    } catch (e) {
+      problems.push(`${vscode.Uri.parse(step.uri).fsPath} (${errorText(e)})`);
+    }
+  }
+  const remove = [
+    ...plan.removeBreakpoints.map((b) => snap.breakpoints.get(b)),
+    ...plan.removeFunctionBreakpoints.map((b) => snap.functionBreakpoints.get(b)),
+  ].filter((b): b is vscode.Breakpoint => !!b);
+  if (remove.length > 0) vscode.debug.removeBreakpoints(remove);
+  const add: vscode.Breakpoint[] = [
+    ...plan.addBreakpoints.map(
+      (b) =>
+        new vscode.SourceBreakpoint(
+          new vscode.Location(vscode.Uri.parse(b.uri), new vscode.Position(b.line, 0)),
+          b.enabled !== false,
+          b.condition,
+          b.hit_condition,
+          b.log_message,
+        ),
+    ),
+    ...plan.addFunctionBreakpoints.map(
+      (f) => new vscode.FunctionBreakpoint(f.functionName, f.enabled, f.condition, f.hitCondition),
+    ),
+  ];
+  if (add.length > 0) vscode.debug.addBreakpoints(add);
+  for (const t of plan.openTerminals) {
+    if (t.cwd && !fs.existsSync(t.cwd)) {
+      problems.push(`terminal "${t.name}" (its folder ${t.cwd} is gone)`);
+      continue;
+    }
+    const term = vscode.window.createTerminal({ name: t.name, cwd: t.cwd });
+    // Typed, not run: the user decides whether to run it again.
+    if (t.last_command) term.sendText(t.last_command, false);
+  }
+  return problems;
+}
+
+/** Asks VS Code to fetch the lenses of the visible documents again. */
+function refreshLenses(): void {
+  const feature = client?.getFeature(CodeLensRequest.method);
+  if (!feature) return;
+  const fired = new Set<unknown>();
+  for (const e of vscode.window.visibleTextEditors) {
+    const p = feature.getProvider(e.document);
+    if (p && !fired.has(p)) {
+      fired.add(p);
+      p.onDidChangeCodeLensEmitter.fire();
+    }
+  }
+}
+
+// ---- status bar --------------------------------------------------------------------------
+
+function showContext(name: string | undefined): void {
+  status.text = name ? `$(history) ${name}` : '$(history) SES';
+  status.tooltip = name
+    ? `SES context: ${name}. Click to switch context.`
+    : 'SES: no context captured here yet. Click to switch context.';
+  status.show();
+}
+
+async function refreshStatus(): Promise<void> {
+  try {
+    showContext(currentContext(await serverCommand('ses.contexts', withRoot({}))));
+  } catch (e) {
+    output.appendLine(`SES: could not list contexts: ${errorText(e)}`);
+    showContext(undefined);
+  }
+}
+
+// ---- palette commands ------------------------------------------------------------------------
+
+async function captureContext(): Promise<void> {
+  const name = await vscode.window.showInputBox({
+    title: 'SES: Capture Context',
+    prompt: 'Name of the context (capturing an existing name replaces it)',
+    value: status.text.startsWith('$(history) ') && status.text !== '$(history) SES' ? status.text.slice(11) : '',
+    validateInput: (v) => (v.trim() === '' ? 'A context needs a name' : undefined),
+  });
+  if (name === undefined) return;
+  const snap = await snapshot();
+  const editor = captureState(snap.data);
+  const result = (await serverCommand('ses.capture', withRoot({ name: name.trim(), editor }))) as Record<string, unknown> | null;
+  const captured = typeof result?.name === 'string' ? result.name : name.trim();
+  showContext(captured);
+  vscode.window.showInformationMessage(
+    `SES: captured context "${captured}" (${editor.documents?.length ?? 0} files, ${editor.breakpoints?.length ?? 0} breakpoints, ${editor.terminals?.length ?? 0} terminals).`,
+  );
+}
+
+async function switchContext(): Promise<void> {
+  const items = contextItems(await serverCommand('ses.contexts', withRoot({})));
+  if (items.length === 0) {
+    vscode.window.showInformationMessage('SES: no contexts yet. Capture one with SES: Capture Context.');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(
+    items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, name: i.name })),
+    { title: 'SES: Switch Context', placeHolder: 'Context to switch to (most recent first)', matchOnDescription: true },
+  );
+  if (!pick) return;
+  const before = await snapshot();
+  pendingShows = [];
+  let result: Record<string, unknown> | null;
+  let shows: ShowDocumentParams[];
+  try {
+    result = (await serverCommand(
+      'ses.switch',
+      withRoot({ name: pick.name, editor: captureState(before.data) }),
+    )) as Record<string, unknown> | null;
+  } finally {
+    shows = pendingShows;
+    pendingShows = undefined;
+  }
+  const target = (result?.editor ?? {}) as EditorState;
+  const now = await snapshot();
+  const problems = await applyPlan(
+    planRestore(
+      target,
+      now.data,
+      shows.map((s) => ({ uri: s.uri, selection: s.selection, takeFocus: s.takeFocus })),
+    ),
+    now,
+  );
+  showContext(typeof result?.name === 'string' ? result.name : pick.name);
+  if (problems.length > 0) {
+    vscode.window.showWarningMessage(`SES: switched to "${pick.name}", but could not restore: ${problems.join('; ')}`);
+  }
+}
+
+async function showAttributionResult(result: unknown): Promise<void> {
+  const text = attributionText(result);
+  output.appendLine(text);
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: text });
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+}
+
+async function showAttribution(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.uri.scheme !== 'file') {
+    vscode.window.showInformationMessage('SES: open a file of a git repository to see who wrote it.');
+    return;
+  }
+  const result = await serverCommand('ses.showAttribution', {
+    uri: editor.document.uri.toString(),
+    line: editor.selection.active.line,
+  });
+  await showAttributionResult(result);
+}
+
+function gitTop(dir: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['rev-parse', '--show-toplevel'], { cwd: dir }, (err, stdout) =>
+      resolve(err ? undefined : stdout.trim()),
+    );
+  });
+}
+
+async function recordRevenue(): Promise<void> {
+  const doc = vscode.window.activeTextEditor?.document;
+  let suggestion = '.';
+  if (doc && doc.uri.scheme === 'file') {
+    const top = await gitTop(path.dirname(doc.uri.fsPath));
+    if (top) suggestion = path.relative(top, doc.uri.fsPath).split(path.sep).join('/');
+  }
+  const target = await vscode.window.showInputBox({
+    title: 'SES: Record Revenue (1/3)',
+    prompt: 'What earned it: a file (path from the repository top), PATH::SYMBOL, or . for the whole repository',
+    value: suggestion,
+    validateInput: (v) => (v.trim() === '' ? 'Name a file, PATH::SYMBOL, or .' : undefined),
+  });
+  if (target === undefined) return;
+  const currency = await vscode.window.showInputBox({
+    title: 'SES: Record Revenue (2/3)',
+    prompt: 'Currency (ISO 4217)',
+    value: config().get<string>('currency', 'USD'),
+    validateInput: (v) => (/^[A-Z]{3}$/.test(v.trim()) ? undefined : 'Three capital letters, e.g. USD'),
+  });
+  if (currency === undefined) return;
+  const amount = await vscode.window.showInputBox({
+    title: 'SES: Record Revenue (3/3)',
+    prompt: `Amount in ${currency.trim()}`,
+    placeHolder: '12.34',
+    validateInput: (v) => amountProblem(v, currency.trim()),
+  });
+  if (amount === undefined) return;
+  const memo = await vscode.window.showInputBox({
+    title: 'SES: Record Revenue',
+    prompt: 'Memo (optional)',
+  });
+  if (memo === undefined) return;
+  const arg: Record<string, unknown> = { target: target.trim(), amount: amount.trim(), currency: currency.trim() };
+  if (memo.trim() !== '') arg.memo = memo.trim();
+  const result = (await serverCommand('ses.revenue.record', withRoot(arg))) as { id?: unknown } | null;
+  vscode.window.showInformationMessage(
+    `SES: recorded ${amount.trim()} ${currency.trim()} for ${target.trim()}${typeof result?.id === 'string' ? ` (${result.id})` : ''}.`,
+  );
+  refreshLenses();
+}
+
+async function revenueSplit(): Promise<void> {
+  const result = await serverCommand('ses.revenue.split', withRoot({ currency: config().get<string>('currency', 'USD') }));
+  const lines = splitLines(result);
+  await vscode.window.showQuickPick(lines.map((label) => ({ label })), {
+    title: 'SES: Revenue Split',
+    placeHolder: 'Who gets what, from the revenue recorded so far',
+  });
+}
+
+async function recoverLostWork(): Promise<void> {
+  const result = await serverCommand('ses.recover', withRoot({}));
+  const text = ['# SES: Recover Lost Work', '', '```json', JSON.stringify(result, null, 2), '```', ''].join('\n');
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: text });
+  await vscode.window.showTextDocument(doc, { preview: true });
+}
+
+function register(context: vscode.ExtensionContext, id: string, run: () => Promise<void>): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand(id, async () => {
+      try {
+        await run();
+      } catch (e) {
+        output.appendLine(`${id}: ${errorText(e)}`);
+        vscode.window.showErrorMessage(`SES: ${errorText(e)}`);
+      }
+    }),
+  );
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel('SES');
+  status = vscode.window.createStatusBarItem('ses.context', vscode.StatusBarAlignment.Left, 50);
+  status.name = 'SES Context';
+  status.command = 'ses.vscode.switchContext';
+  showContext(undefined);
+  context.subscriptions.push(output, status);
+
+  register(context, 'ses.vscode.captureContext', captureContext);
+  register(context, 'ses.vscode.switchContext', switchContext);
+  register(context, 'ses.vscode.showAttribution', showAttribution);
+  register(context, 'ses.vscode.recordRevenue', recordRevenue);
+  register(context, 'ses.vscode.revenueSplit', revenueSplit);
+  register(context, 'ses.vscode.recoverLostWork', recoverLostWork);
+  register(context, 'ses.vscode.restartServer', async () => {
+    if (client) {
+      const old = client;
+      client = undefined;
+      await old.stop();
+    }
+    await startClient(context);
+  });
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration('ses.lenses.enabled')) {
+        refreshLenses();
+      }
+      if (e.affectsConfiguration('ses.path')) {
+        await vscode.commands.executeCommand('ses.vscode.restartServer');
+      }
+    }),
+  );
+
+  await startClient(context);
+}
+
+export async function deactivate(): Promise<void> {
+  if (client) await client.stop();
+}
