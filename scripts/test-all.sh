@@ -4,7 +4,8 @@
 #
 # It installs what the tests need first (Debian packages, a Python venv), idempotently, and
 # keeps every cache outside the clone so a second run is fast and a fresh machine works:
-#   SES_DEV_CACHE (default ~/.cache/ses-dev): cargo target dir, Python venv, pip cache.
+#   SES_DEV_CACHE (default ~/.cache/ses-dev): cargo target dir, Python venv, pip cache,
+#   npm cache, code-server; screenshots of the VS Code test in artifacts/vscode-e2e.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +45,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+step "VS Code extension: code-server, Chromium, npm dependencies"
+bash scripts/install-vscode-e2e.sh
+export npm_config_cache="${npm_config_cache:-$CACHE/npm}"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -55,6 +60,9 @@ cargo test --workspace --locked
 
 step "cargo build (the binary the end-to-end tests run)"
 cargo build --workspace --locked
+
+step "VS Code extension: unit tests"
+(cd editors/vscode && npm test --silent)
 
 step "end-to-end tests (pytest)"
 export SES_BIN="$CARGO_TARGET_DIR/debug/ses"

@@ -1,0 +1,448 @@
+#!/usr/bin/env node
+// End to end in real VS Code: code-server (VS Code 1.100.3 in the browser) driven by
+// Playwright and Debian's Chromium, with the packaged extension installed.
+//
+//   SES_BIN=/path/to/ses node test/e2e/run.mjs [--vsix ses.vsix] [--artifacts DIR]
+//
+// Builds a fixture repository (two authors with known line counts), opens it, waits for
+// the value lenses with the expected authors and percentages, captures and switches
+// contexts from the palette, and checks that files reopen with their cursors and
+// breakpoints. Screenshots go to the artefacts directory (printed). Environment:
+//   SES_BIN       the ses binary (required)
+//   CODE_SERVER   code-server [default: $SES_DEV_CACHE/code-server-4.100.3/node_modules/.bin/code-server]
+//   CHROMIUM      [default: /usr/lib/chromium/chromium]
+// Exit status: 0 passed; 1 failed; 3 the server does not know the context commands yet
+// (everything before them passed).
+
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const extDir = path.resolve(here, '..', '..');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const sesBin = process.env.SES_BIN;
+if (!sesBin || !fs.existsSync(sesBin)) {
+  console.error(`error: SES_BIN must name the ses binary (got ${sesBin ?? 'nothing'}); build it with cargo build -p ses-lsp`);
+  process.exit(1);
+}
+const cache = process.env.SES_DEV_CACHE ?? path.join(os.homedir(), '.cache', 'ses-dev');
+const codeServer =
+  process.env.CODE_SERVER ?? path.join(cache, 'code-server-4.100.3', 'node_modules', '.bin', 'code-server');
+const chromiumBin = process.env.CHROMIUM ?? '/usr/lib/chromium/chromium';
+const vsix = path.resolve(arg('--vsix', path.join(extDir, 'ses.vsix')));
+for (const [what, file, fix] of [
+  ['code-server', codeServer, 'run scripts/install-vscode-e2e.sh'],
+  ['Chromium', chromiumBin, 'apt-get install chromium'],
+  ['the extension package', vsix, 'run npm run package in editors/vscode'],
+]) {
+  if (!fs.existsSync(file)) {
+    console.error(`error: ${what} not found at ${file}; ${fix}`);
+    process.exit(1);
+  }
+}
+
+// Short paths: the daemon's Unix socket lives in the SES home (at most 107 bytes).
+const scratch = fs.mkdtempSync('/tmp/ses-vsc-');
+const artifacts = path.resolve(arg('--artifacts', fs.mkdtempSync(path.join(os.tmpdir(), 'ses-vscode-e2e-'))));
+fs.mkdirSync(artifacts, { recursive: true });
+console.log(`artefacts (screenshots, logs): ${artifacts}`);
+
+const sesHome = path.join(scratch, 'home');
+const repo = path.join(scratch, 'repo');
+const userData = path.join(scratch, 'user');
+const extensions = path.join(scratch, 'ext');
+const xdg = path.join(scratch, 'xdg');
+
+const step = (msg) => console.log(`-- ${msg}`);
+
+// ---- the fixture repository ----------------------------------------------------------------
+// calc.py ends with 8 lines: alice wrote 6, bob 2 (file 75% / 25%). `add` is all alice's;
+// `mul` has 4 lines, one of them bob's (75% / 25%). util.py is bob's alone.
+const CALC_V1 = ['# calc', 'def add(a, b):', '    return a + b', 'def mul(a, b):', '    result = a * b', '    return result', ''].join('\n');
+const CALC_V2 = ['# calc', 'def add(a, b):', '    return a + b', 'def mul(a, b):', '    result = a * b', '    result = result * 1', '    return result', 'VERSION = 2', ''].join('\n');
+const UTIL = ['def one():', '    return 1', 'def two():', '    return 2', ''].join('\n');
+const README = ['# Fixture', '', 'A repository for the SES VS Code test.', ''].join('\n');
+
+function git(args, env = {}) {
+  return execFileSync('git', args, {
+    cwd: repo,
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString();
+}
+
+function commitAs(name, date, message) {
+  const email = `${name}@example.com`;
+  git(['add', '-A']);
+  git(['commit', '-q', '-m', message], {
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: name,
+    GIT_COMMITTER_EMAIL: email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  });
+}
+
+function buildRepo() {
+  fs.mkdirSync(repo, { recursive: true });
+  git(['init', '-q', '-b', 'main']);
+  git(['config', 'user.name', 'carol']);
+  git(['config', 'user.email', 'carol@example.com']);
+  fs.writeFileSync(path.join(repo, 'calc.py'), CALC_V1);
+  fs.writeFileSync(path.join(repo, 'README.md'), README);
+  commitAs('alice', '2024-01-02T10:00:00Z', 'calc: add and mul');
+  fs.writeFileSync(path.join(repo, 'calc.py'), CALC_V2);
+  fs.writeFileSync(path.join(repo, 'util.py'), UTIL);
+  commitAs('bob', '2024-02-03T10:00:00Z', 'calc: VERSION; util');
+}
+
+// ---- code-server ---------------------------------------------------------------------------
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const env = {
+  ...process.env,
+  SES_HOME: sesHome,
+  XDG_CONFIG_HOME: xdg,
+  XDG_DATA_HOME: path.join(xdg, 'data'),
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+function codeServerArgs(port) {
+  return [
+    '--config', path.join(scratch, 'config.yaml'),
+    '--user-data-dir', userData,
+    '--extensions-dir', extensions,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+  ];
+}
+
+async function waitHealthy(port, proc, deadlineMs) {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`code-server exited with ${proc.exitCode}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`code-server did not answer /healthz within ${deadlineMs / 1000}s`);
+}
+
+// ---- the workbench -------------------------------------------------------------------------
+const norm = (s) => (s ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+
+async function shot(page, name) {
+  const file = path.join(artifacts, `${name}.png`);
+  await page.screenshot({ path: file });
+  console.log(`   screenshot ${file}`);
+}
+
+async function palette(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+async function quickOpen(page, file) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first();
+  await row.waitFor({ state: 'visible' });
+  await input.press('Enter');
+  await page.locator(`.tab.active:has-text("${file}")`).waitFor();
+  await page.locator('.monaco-editor.focused').waitFor();
+}
+
+async function goTo(page, line, col) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}:${col}`);
+  await input.press('Enter');
+  await cursorIs(page, line, col);
+}
+
+async function cursorText(page) {
+  return norm(await page.locator('[id="status.editor.selection"]').textContent({ timeout: 5000 }).catch(() => ''));
+}
+
+async function cursorIs(page, line, col, timeout = 10000) {
+  const want = `Ln ${line}, Col ${col}`;
+  const until = Date.now() + timeout;
+  let got = '';
+  while (Date.now() < until) {
+    got = await cursorText(page);
+    if (got.startsWith(want)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the cursor is at "${got}", expected "${want}"`);
+}
+
+async function lensTexts(page) {
+  return (await page.locator('.codelens-decoration a').allTextContents()).map(norm);
+}
+
+async function waitLenses(page, expected, timeout) {
+  const until = Date.now() + timeout;
+  let got = [];
+  while (Date.now() < until) {
+    got = await lensTexts(page);
+    if (expected.every((e) => got.includes(e))) return got;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`lenses ${JSON.stringify(got)} do not include ${JSON.stringify(expected)}`);
+}
+
+async function notification(page, pattern, timeout = 30000) {
+  const until = Date.now() + timeout;
+  let seen = [];
+  while (Date.now() < until) {
+    seen = (await page.locator('.notification-toast').allTextContents()).map(norm);
+    const hit = seen.find((t) => pattern.test(t));
+    if (hit) return hit;
+    const err = seen.find((t) => /^SES: /.test(t) && /unknown (command|method)/i.test(t));
+    if (err) return err;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no notification matching ${pattern}; shown: ${JSON.stringify(seen)}`);
+}
+
+class UnknownCommand extends Error {}
+
+function failIfUnknown(text) {
+  if (/unknown (command|method)/i.test(text)) throw new UnknownCommand(text);
+}
+
+async function clearNotifications(page) {
+  await palette(page, 'Notifications: Clear All Notifications');
+}
+
+async function tabTitles(page) {
+  return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map(norm);
+}
+
+async function breakpointGlyphs(page) {
+  return page.locator('.monaco-editor.focused .codicon-debug-breakpoint').count();
+}
+
+async function main() {
+  step('fixture repository');
+  buildRepo();
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'ses.path': path.resolve(sesBin),
+        'ses.trace.server': 'messages',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'security.workspace.trust.enabled': false,
+        'debug.allowBreakpointsEverywhere': true,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'window.restoreWindows': 'none',
+        'chat.commandCenter.enabled': false,
+        'editor.minimap.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
+  const port = await freePort();
+  fs.writeFileSync(path.join(scratch, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+
+  step(`install ${path.basename(vsix)} into a scratch extensions dir`);
+  execFileSync(codeServer, [...codeServerArgs(port), '--install-extension', vsix], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+
+  step('start code-server');
+  const log = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
+  const server = spawn(codeServer, [...codeServerArgs(port), repo], { env, stdio: ['ignore', log, log], detached: true });
+  let browser;
+  try {
+    await waitHealthy(port, server, 60000);
+    browser = await chromium.launch({
+      executablePath: chromiumBin,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const consoleLog = fs.createWriteStream(path.join(artifacts, 'browser-console.log'));
+    page.on('console', (m) => consoleLog.write(`${m.type()}: ${m.text()}\n`));
+    try {
+      await run(page, port);
+    } catch (e) {
+      await shot(page, 'failure').catch(() => {});
+      throw e;
+    }
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    try {
+      execFileSync(sesBin, ['--home', sesHome, 'daemon', 'stop'], { stdio: 'ignore', timeout: 20000 });
+    } catch {
+      // no daemon running
+    }
+    copyLogs();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function copyLogs() {
+  // The extension host's logs and the SES output channel, for whoever reads a failure.
+  const logs = path.join(userData, 'logs');
+  if (!fs.existsSync(logs)) return;
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+  for (const f of walk(logs)) {
+    if (/exthost\.log$|SES\.log$|remoteagent\.log$/.test(f)) {
+      fs.copyFileSync(f, path.join(artifacts, path.basename(f)));
+    }
+  }
+  const daemonLog = path.join(sesHome, 'log', 'daemon.log');
+  if (fs.existsSync(daemonLog)) fs.copyFileSync(daemonLog, path.join(artifacts, 'daemon.log'));
+}
+
+async function run(page, port) {
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(repo)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  step('workbench loaded');
+
+  // ---- value lenses
+  await quickOpen(page, 'calc.py');
+  const lenses = await waitLenses(page, ['File: alice 75% · bob 25%', 'alice 100%', 'alice 75% · bob 25%'], 90000);
+  console.log(`   lenses: ${JSON.stringify(lenses)}`);
+  await shot(page, '1-lenses');
+
+  // A lens runs ses.showAttribution: the attribution opens beside the editor.
+  await page.locator('.codelens-decoration a', { hasText: 'File: alice 75% · bob 25%' }).first().click();
+  const page2 = page.locator('.editor-group-container').nth(1).locator('.view-lines');
+  await page2.waitFor({ timeout: 20000 });
+  const attribution = norm(await page2.textContent());
+  if (!/alice/.test(attribution) || !/bob/.test(attribution)) {
+    throw new Error(`the attribution shown for the lens does not name alice and bob: ${attribution}`);
+  }
+  await shot(page, '2-attribution');
+  await palette(page, 'View: Close All Editors');
+  step('lenses and attribution');
+
+  // ---- contexts
+  // Context "alpha": calc.py with the cursor on line 5 col 9 and a breakpoint there, then
+  // util.py focused at line 4 col 5.
+  await quickOpen(page, 'calc.py');
+  await goTo(page, 5, 9);
+  await page.keyboard.press('F9');
+  await page.locator('.monaco-editor.focused .codicon-debug-breakpoint').first().waitFor({ timeout: 10000 });
+  await quickOpen(page, 'util.py');
+  await goTo(page, 4, 5);
+  await palette(page, 'SES: Capture Context');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SES: Capture Context' }).waitFor();
+  await page.locator('.quick-input-widget .quick-input-box input').fill('alpha');
+  await page.keyboard.press('Enter');
+  failIfUnknown(await notification(page, /captured context "alpha"/));
+  await shot(page, '3-captured-alpha');
+  await clearNotifications(page);
+
+  // Context "beta": README.md alone, no breakpoints.
+  await palette(page, 'View: Close All Editors');
+  await palette(page, 'Debug: Remove All Breakpoints');
+  await quickOpen(page, 'README.md');
+  await goTo(page, 3, 3);
+  await palette(page, 'SES: Capture Context');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SES: Capture Context' }).waitFor();
+  await page.locator('.quick-input-widget .quick-input-box input').fill('beta');
+  await page.keyboard.press('Enter');
+  failIfUnknown(await notification(page, /captured context "beta"/));
+  await clearNotifications(page);
+  step('captured alpha and beta');
+
+  // Switch to alpha with the keybinding (Ctrl+Alt+Shift+C), pick it in the quick pick.
+  await page.keyboard.press('Control+Alt+Shift+C');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SES: Switch Context' }).waitFor({ timeout: 15000 });
+  const picks = (await page.locator('.quick-input-widget .monaco-list-row').allTextContents()).map(norm);
+  console.log(`   contexts offered: ${JSON.stringify(picks)}`);
+  if (!picks.some((p) => p.includes('alpha')) || !picks.some((p) => p.includes('beta'))) {
+    throw new Error(`SES: Switch Context does not offer alpha and beta: ${JSON.stringify(picks)}`);
+  }
+  await shot(page, '4-switch-pick');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'alpha' }).first().click();
+
+  // util.py is focused at 4:5, calc.py open at 5:9 with its breakpoint, README.md closed.
+  await page.locator('.tab.active:has-text("util.py")').waitFor({ timeout: 20000 });
+  await cursorIs(page, 4, 5);
+  const tabs = await tabTitles(page);
+  if (!tabs.includes('calc.py') || tabs.includes('README.md')) {
+    throw new Error(`after switching to alpha the tabs are ${JSON.stringify(tabs)}`);
+  }
+  await page.locator('.statusbar-item', { hasText: 'alpha' }).first().waitFor({ timeout: 5000 });
+  await shot(page, '5-switched-alpha');
+  await page.locator('.tab', { hasText: 'calc.py' }).first().click();
+  await cursorIs(page, 5, 9);
+  if ((await breakpointGlyphs(page)) !== 1) throw new Error('the breakpoint on calc.py line 5 was not restored');
+  step('switched to alpha: files, cursors, breakpoint');
+
+  // And back to beta from the palette: README.md at 3:3, the breakpoint gone.
+  await palette(page, 'SES: Switch Context');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'beta' }).first().click();
+  await page.locator('.tab.active:has-text("README.md")').waitFor({ timeout: 20000 });
+  await cursorIs(page, 3, 3);
+  const tabs2 = await tabTitles(page);
+  if (tabs2.includes('calc.py') || tabs2.includes('util.py')) {
+    throw new Error(`after switching to beta the tabs are ${JSON.stringify(tabs2)}`);
+  }
+  await shot(page, '6-switched-beta');
+  step('switched to beta');
+}
+
+main().then(
+  () => {
+    console.log(`PASS; artefacts in ${artifacts}`);
+    process.exit(0);
+  },
+  (e) => {
+    if (e instanceof UnknownCommand) {
+      console.log(`CONTEXT-COMMANDS-MISSING: ${e.message}`);
+      console.log(`artefacts in ${artifacts}`);
+      process.exit(3);
+    }
+    console.error(`FAIL: ${e.stack ?? e}`);
+    console.error(`artefacts in ${artifacts}`);
+    process.exit(1);
+  },
+);
