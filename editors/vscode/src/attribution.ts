@@ -15,7 +15,10 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function percent(share: unknown): string {
+function percent(a: Author & { percent?: unknown }): string {
+  // The server's own integer percent (largest remainder, adds up to 100) when it sends one.
+  if (typeof a.percent === 'number') return `${a.percent}%`;
+  const share = a.share;
   return typeof share === 'number' && Number.isFinite(share) ? `${Math.round(share * 100)}%` : '';
 }
 
@@ -25,32 +28,57 @@ function authorTable(authors: Author[]): string[] {
     const who = str(a.name) ?? str(a.email) ?? 'unknown';
     const email = str(a.email) && str(a.name) ? ` <${a.email}>` : '';
     const lines = typeof a.lines === 'number' ? String(a.lines) : '';
-    rows.push(`| ${who}${email} | ${lines} | ${percent(a.share)} |`);
+    rows.push(`| ${who}${email} | ${lines} | ${percent(a)} |`);
   }
   return rows;
 }
 
-/** A Markdown page for a `ses.showAttribution` result. */
+function commitLines(commits: unknown[]): string[] {
+  const out: string[] = [];
+  for (const c of commits) {
+    const x = (c ?? {}) as Record<string, unknown>;
+    const n = typeof x.lines === 'number' ? ` (${x.lines} line${x.lines === 1 ? '' : 's'})` : '';
+    if (x.uncommitted === true) {
+      out.push(`* not committed yet${n}`);
+      continue;
+    }
+    const id = str(x.id)?.slice(0, 8) ?? '????????';
+    const who = str(x.name) ?? str(x.email) ?? 'unknown';
+    const date = str(x.date) ? ` ${x.date}` : '';
+    const summary = str(x.summary) ? ` ${x.summary}` : '';
+    out.push(`* \`${id}\` ${who}${date}:${summary}${n}`);
+  }
+  return out;
+}
+
+/**
+ * A Markdown page for a `ses.showAttribution` result: `{path, symbol?: {name, kind},
+ * lines, uncommitted, authors: [{name, email, lines, share, percent}], commits: [{id,
+ * name, date, summary, lines, uncommitted}], money: [{text}], why}`. Anything else is
+ * shown as JSON.
+ */
 export function attributionText(result: unknown): string {
   if (typeof result === 'string') return result;
-  const out: string[] = ['# SES: who wrote this', ''];
   const r = (result ?? {}) as Record<string, unknown>;
-  const sections: [string, unknown][] = [];
-  if (Array.isArray(r.authors)) sections.push([str(r.title) ?? str(r.symbol) ?? str(r.path) ?? 'Authors', r]);
-  for (const key of ['symbol', 'file', 'repository', 'line']) {
-    const v = r[key];
-    if (v && typeof v === 'object' && !Array.isArray(v)) sections.push([key, v]);
+  if (!Array.isArray(r.authors)) {
+    return ['# SES: who wrote this', '', '```json', JSON.stringify(result, null, 2), '```', ''].join('\n');
   }
-  for (const [title, section] of sections) {
-    const s = section as Record<string, unknown>;
-    const name = str(s.name) ?? str(s.path) ?? str(s.title);
-    out.push(`## ${title === 'Authors' ? title : title[0].toUpperCase() + title.slice(1)}${name && name !== title ? `: ${name}` : ''}`, '');
-    const meta = ['commit', 'date', 'summary', 'author']
-      .map((k) => (str(s[k]) ? `* ${k}: ${s[k]}` : undefined))
-      .filter((x): x is string => !!x);
-    if (meta.length > 0) out.push(...meta, '');
-    if (Array.isArray(s.authors)) out.push(...authorTable(s.authors as Author[]), '');
+  const sym = (r.symbol ?? undefined) as Record<string, unknown> | undefined;
+  const where = str(r.path) ?? 'this file';
+  const title =
+    sym && str(sym.name) ? `${str(sym.kind) ? `${sym.kind} ` : ''}\`${sym.name}\` in ${where}` : where;
+  const out: string[] = [`# Who wrote ${title}`, ''];
+  const facts: string[] = [];
+  if (typeof r.lines === 'number') facts.push(`${r.lines} lines`);
+  if (typeof r.uncommitted === 'number' && r.uncommitted > 0) facts.push(`${r.uncommitted} not committed yet`);
+  if (facts.length > 0) out.push(facts.join(', '), '');
+  out.push(...authorTable(r.authors as Author[]), '');
+  if (Array.isArray(r.money) && r.money.length > 0) {
+    const earned = r.money.map((m) => str((m as Record<string, unknown>)?.text)).filter((t): t is string => !!t);
+    if (earned.length > 0) out.push(`Earned: ${earned.join(', ')}`, '');
   }
-  if (sections.length === 0) out.push('```json', JSON.stringify(result, null, 2), '```', '');
+  if (Array.isArray(r.commits) && r.commits.length > 0) out.push('## Commits', '', ...commitLines(r.commits), '');
+  if (str(r.why)) out.push('## How SES counts', '', String(r.why), '');
   return out.join('\n');
 }
+

@@ -38,7 +38,7 @@ import {
   planRestore,
 } from './state';
 import { resolveServer } from './server';
-import { amountProblem, contextItems, currentContext, splitLines } from './format';
+import { amountProblem, contextItems, currentContext, pendingItems, splitLines } from './format';
 import { attributionText } from './attribution';
 
 let client: LanguageClient | undefined;
@@ -337,6 +337,23 @@ async function refreshStatus(): Promise<void> {
 
 // ---- palette commands ------------------------------------------------------------------------
 
+/**
+ * A context holds the working tree, not VS Code's buffers: unsaved edits must reach the disk
+ * first or they would be left out (capture) or collide with the files a switch writes.
+ */
+async function ensureSaved(action: string): Promise<boolean> {
+  const dirty = vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.scheme === 'file');
+  if (dirty.length === 0) return true;
+  const names = dirty.map((d) => path.basename(d.uri.fsPath)).join(', ');
+  const choice = await vscode.window.showWarningMessage(
+    `SES: ${dirty.length} file${dirty.length === 1 ? ' has' : 's have'} unsaved changes (${names}). Save before you ${action}?`,
+    { modal: true },
+    'Save All',
+  );
+  if (choice !== 'Save All') return false;
+  return (await Promise.all(dirty.map((d) => d.save()))).every(Boolean);
+}
+
 async function captureContext(): Promise<void> {
   const name = await vscode.window.showInputBox({
     title: 'SES: Capture Context',
@@ -345,6 +362,7 @@ async function captureContext(): Promise<void> {
     validateInput: (v) => (v.trim() === '' ? 'A context needs a name' : undefined),
   });
   if (name === undefined) return;
+  if (!(await ensureSaved('capture'))) return;
   const snap = await snapshot();
   const editor = captureState(snap.data);
   const result = (await serverCommand('ses.capture', withRoot({ name: name.trim(), editor }))) as Record<string, unknown> | null;
@@ -363,18 +381,27 @@ async function switchContext(): Promise<void> {
   }
   const pick = await vscode.window.showQuickPick(
     items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, name: i.name })),
-    { title: 'SES: Switch Context', placeHolder: 'Context to switch to (most recent first)', matchOnDescription: true },
+    { title: 'SES: Switch Context', placeHolder: 'Context to switch to (most recently captured first)', matchOnDescription: true },
   );
   if (!pick) return;
+  if (!(await ensureSaved('switch'))) return;
   const before = await snapshot();
+  const result = await restoring(() =>
+    serverCommand('ses.switch', withRoot({ name: pick.name, editor: captureState(before.data) })),
+  );
+  showContext(typeof result?.name === 'string' ? result.name : pick.name);
+}
+
+/**
+ * Runs a server command that changes context (switch, recover) and restores the editor state
+ * it returns, with the documents the server asked to show meanwhile, in one pass.
+ */
+async function restoring(run: () => Promise<unknown>): Promise<Record<string, unknown> | null> {
   pendingShows = [];
   let result: Record<string, unknown> | null;
   let shows: ShowDocumentParams[];
   try {
-    result = (await serverCommand(
-      'ses.switch',
-      withRoot({ name: pick.name, editor: captureState(before.data) }),
-    )) as Record<string, unknown> | null;
+    result = (await run()) as Record<string, unknown> | null;
   } finally {
     shows = pendingShows;
     pendingShows = undefined;
@@ -389,17 +416,40 @@ async function switchContext(): Promise<void> {
     ),
     now,
   );
-  showContext(typeof result?.name === 'string' ? result.name : pick.name);
+  const notes = Array.isArray(result?.notes) ? result.notes.filter((n): n is string => typeof n === 'string') : [];
+  for (const n of notes) output.appendLine(`SES: ${n}`);
   if (problems.length > 0) {
-    vscode.window.showWarningMessage(`SES: switched to "${pick.name}", but could not restore: ${problems.join('; ')}`);
+    vscode.window.showWarningMessage(`SES: could not restore ${problems.join('; ')}`);
+  } else if (notes.length > 0) {
+    vscode.window.showInformationMessage(`SES: ${notes.join(' ')}`);
   }
+  return result;
+}
+
+/**
+ * Read-only pages (attribution, lost work) under the `ses-page` scheme: never dirty, so
+ * closing them asks nothing; showing a page again with the same title updates it.
+ */
+const pages = new Map<string, string>();
+const pageChanged = new vscode.EventEmitter<vscode.Uri>();
+
+async function showPage(title: string, markdown: string, beside: boolean): Promise<void> {
+  const uri = vscode.Uri.from({ scheme: 'ses-page', path: `/${title.replace(/[\\/]/g, '∕')}.md` });
+  pages.set(uri.toString(), markdown);
+  pageChanged.fire(uri);
+  const doc = await vscode.workspace.openTextDocument(uri);
+  if (doc.languageId !== 'markdown') await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+  await vscode.window.showTextDocument(doc, {
+    viewColumn: beside ? vscode.ViewColumn.Beside : undefined,
+    preview: true,
+    preserveFocus: beside,
+  });
 }
 
 async function showAttributionResult(result: unknown): Promise<void> {
-  const text = attributionText(result);
-  output.appendLine(text);
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: text });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+  const r = (result ?? {}) as { path?: unknown; symbol?: { name?: unknown } | null };
+  const what = typeof r.symbol?.name === 'string' ? `${r.symbol.name}` : typeof r.path === 'string' ? r.path : 'code';
+  await showPage(`Who wrote ${what}`, attributionText(result), true);
 }
 
 async function showAttribution(): Promise<void> {
@@ -475,10 +525,22 @@ async function revenueSplit(): Promise<void> {
 }
 
 async function recoverLostWork(): Promise<void> {
-  const result = await serverCommand('ses.recover', withRoot({}));
-  const text = ['# SES: Recover Lost Work', '', '```json', JSON.stringify(result, null, 2), '```', ''].join('\n');
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: text });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  const items = pendingItems(await serverCommand('ses.recover', withRoot({})));
+  if (items.length === 0) {
+    vscode.window.showInformationMessage('SES: nothing to recover: every context switch finished.');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'SES: Recover Lost Work',
+    placeHolder: 'A switch that did not finish: restore the work it saved (what is there now is saved first)',
+  });
+  if (!pick) return;
+  const result = await restoring(() => serverCommand('ses.recover', withRoot({ restore: pick.id })));
+  const name = typeof result?.name === 'string' ? result.name : undefined;
+  if (name) showContext(name);
+  vscode.window.showInformationMessage(
+    `SES: recovered ${name ? `"${name}"` : 'the work'}${typeof result?.files === 'number' ? ` (${result.files} files)` : ''}.`,
+  );
 }
 
 function register(context: vscode.ExtensionContext, id: string, run: () => Promise<void>): void {
@@ -500,7 +562,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.name = 'SES Context';
   status.command = 'ses.vscode.switchContext';
   showContext(undefined);
-  context.subscriptions.push(output, status);
+  context.subscriptions.push(
+    output,
+    status,
+    pageChanged,
+    vscode.workspace.registerTextDocumentContentProvider('ses-page', {
+      onDidChange: pageChanged.event,
+      provideTextDocumentContent: (uri) => pages.get(uri.toString()) ?? '',
+    }),
+  );
 
   register(context, 'ses.vscode.captureContext', captureContext);
   register(context, 'ses.vscode.switchContext', switchContext);

@@ -57,44 +57,78 @@ function when(v: unknown): string | undefined {
   return s ? s.replace('T', ' ').slice(0, 16) : undefined;
 }
 
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
 /**
- * The contexts of a `ses.contexts` result as quick-pick items, in the server's order (the
- * daemon sorts most recent and most relevant first). Accepts `{contexts: [...]}` or a bare
- * array; entries without a name are skipped.
+ * The contexts of a `ses.contexts` result (`{current, contexts: [{name, current, versions,
+ * latest: {created_ms, head: {branch, describe}, counts}}]}`, or a bare array) as
+ * quick-pick items: most recently captured first, the current context last (switching to
+ * it changes nothing), names breaking ties. Entries without a name are skipped.
  */
 export function contextItems(result: unknown): ContextItem[] {
   const r = result as { contexts?: unknown; current?: unknown } | unknown[] | null;
-  const list: unknown[] = Array.isArray(r)
-    ? r
-    : r && typeof r === 'object' && Array.isArray((r as { contexts?: unknown }).contexts)
-      ? ((r as { contexts: unknown[] }).contexts)
-      : [];
-  const currentName =
-    r && !Array.isArray(r) && typeof r === 'object' ? str((r as { current?: unknown }).current) : undefined;
-  const items: ContextItem[] = [];
+  const list: unknown[] = Array.isArray(r) ? r : Array.isArray(obj(r).contexts) ? (obj(r).contexts as unknown[]) : [];
+  const currentName = Array.isArray(r) ? undefined : str(obj(r).current);
+  const items: (ContextItem & { at: number })[] = [];
   for (const e of list) {
-    const c = e as Record<string, unknown>;
-    if (!c || typeof c !== 'object') continue;
+    const c = obj(e);
     const name = str(c.name);
     if (!name) continue;
+    const latest = obj(c.latest);
+    const head = obj(latest.head ?? c.head);
     const current = c.current === true || name === currentName;
     const parts: string[] = [];
-    const branch = str(c.branch);
+    const branch = str(head.branch) ?? str(c.branch) ?? str(head.describe);
     if (branch) parts.push(`$(git-branch) ${branch}`);
-    const t = when(c.updated ?? c.updated_at ?? c.captured_at ?? c.created ?? c.created_at ?? c.time);
+    const at = num(latest.created_ms) ?? num(c.created_ms) ?? num(c.updated) ?? 0;
+    const t = at > 0 ? when(at) : undefined;
     if (t) parts.push(t);
-    const docs = c.documents ?? (c.editor as Record<string, unknown> | undefined)?.documents;
-    if (typeof docs === 'number') parts.push(`${docs} file${docs === 1 ? '' : 's'}`);
-    else if (Array.isArray(docs)) parts.push(`${docs.length} file${docs.length === 1 ? '' : 's'}`);
+    const counts = obj(latest.counts);
+    const changed = (num(counts.staged) ?? 0) + (num(counts.unstaged) ?? 0) + (num(counts.untracked) ?? 0);
+    if (changed > 0) parts.push(`${changed} changed file${changed === 1 ? '' : 's'}`);
+    const versions = num(c.versions);
     items.push({
       name,
       label: current ? `$(check) ${name}` : name,
       description: parts.join(' · ') || undefined,
-      detail: str(c.repo) ?? str(c.root),
+      detail: versions !== undefined ? `${versions} version${versions === 1 ? '' : 's'}${current ? ' · current' : ''}` : undefined,
       current,
+      at,
     });
   }
-  return items;
+  items.sort((a, b) => Number(a.current) - Number(b.current) || b.at - a.at || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return items.map(({ at: _at, ...i }) => i);
+}
+
+export interface PendingItem {
+  id: string;
+  label: string;
+  description?: string;
+}
+
+/** The unfinished switches of a `ses.recover` result (`{pending: [...]}`), oldest first. */
+export function pendingItems(result: unknown): PendingItem[] {
+  const pending = obj(result).pending;
+  if (!Array.isArray(pending)) return [];
+  const out: PendingItem[] = [];
+  for (const e of pending) {
+    const p = obj(e);
+    const id = str(p.id);
+    if (!id) continue;
+    const from = str(p.from) ?? '?';
+    const to = str(p.to) ?? '?';
+    const t = num(p.started_ms) !== undefined ? when(p.started_ms) : undefined;
+    const saved = str(p.saved);
+    const parts = [t ? `started ${t}` : undefined, saved ? `work saved as ${saved}${num(p.saved_version) !== undefined ? ` v${p.saved_version}` : ''}` : undefined];
+    out.push({ id, label: `${from} → ${to}`, description: parts.filter(Boolean).join(' · ') || undefined });
+  }
+  return out;
 }
 
 /** The name of the current context in a `ses.contexts` result, if it says. */

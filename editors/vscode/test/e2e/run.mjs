@@ -227,7 +227,7 @@ async function notification(page, pattern, timeout = 30000) {
   const until = Date.now() + timeout;
   let seen = [];
   while (Date.now() < until) {
-    seen = (await page.locator('.notification-toast').allTextContents()).map(norm);
+    seen = (await page.locator('.notification-toast .notification-list-item-message').allTextContents()).map(norm);
     const hit = seen.find((t) => pattern.test(t));
     if (hit) return hit;
     const err = seen.find((t) => /^SES: /.test(t) && /unknown (command|method)/i.test(t));

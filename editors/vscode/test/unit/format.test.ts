@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
-import { amountProblem, contextItems, currentContext, formatMinor, splitLines } from '../../src/format';
+import { amountProblem, contextItems, currentContext, formatMinor, pendingItems, splitLines } from '../../src/format';
 import { INSTALL_HINT, resolveServer } from '../../src/server';
 import { attributionText } from '../../src/attribution';
 
@@ -47,25 +47,49 @@ test('amounts are checked against the currency', () => {
   assert.match(amountProblem('ten', 'USD') ?? '', /12.34/);
 });
 
-test('contexts keep the server order and mark the current one', () => {
+test('contexts: most recently captured first, the current one last', () => {
+  const latest = (ms: number, branch: string | null, counts = { staged: 0, unstaged: 0, untracked: 0 }) => ({
+    created_ms: ms,
+    head: { branch, describe: branch ?? 'abc1234' },
+    counts,
+  });
   const items = contextItems({
     current: 'bugfix',
     contexts: [
-      { name: 'bugfix', branch: 'fix/lens', updated: 1767225600, documents: 3 },
-      { name: 'feature', repo: '/repo', editor: { documents: [{}, {}] } },
-      { branch: 'no-name' },
+      { name: 'bugfix', current: true, versions: 3, latest: latest(1767225600000, 'fix/lens') },
+      { name: 'feature', current: false, versions: 1, latest: latest(1767225660000, 'feat', { staged: 1, unstaged: 2, untracked: 1 }) },
+      { name: 'old', current: false, versions: 2, latest: latest(1700000000000, null) },
+      { name: 'also-old', current: false, versions: 1, latest: latest(1700000000000, 'x') },
+      { versions: 1 },
     ],
   });
   assert.deepEqual(
     items.map((i) => [i.name, i.label, i.description, i.detail, i.current]),
     [
-      ['bugfix', '$(check) bugfix', '$(git-branch) fix/lens · 2026-01-01 00:00 · 3 files', undefined, true],
-      ['feature', 'feature', '2 files', '/repo', false],
+      ['feature', 'feature', '$(git-branch) feat · 2026-01-01 00:01 · 4 changed files', '1 version', false],
+      ['also-old', 'also-old', '$(git-branch) x · 2023-11-14 22:13', '1 version', false],
+      ['old', 'old', '$(git-branch) abc1234 · 2023-11-14 22:13', '2 versions', false],
+      ['bugfix', '$(check) bugfix', '$(git-branch) fix/lens · 2026-01-01 00:00', '3 versions · current', true],
     ],
   );
+  assert.equal(currentContext({ current: 'b', contexts: [{ name: 'a' }, { name: 'b' }] }), 'b');
   assert.equal(currentContext([{ name: 'a' }, { name: 'b', current: true }]), 'b');
-  assert.equal(currentContext({ contexts: [] }), undefined);
+  assert.equal(currentContext({ current: null, contexts: [] }), undefined);
   assert.deepEqual(contextItems(null), []);
+});
+
+test('unfinished switches for SES: Recover Lost Work', () => {
+  assert.deepEqual(
+    pendingItems({
+      pending: [
+        { id: 'j1', from: 'alpha', to: 'beta', started_ms: 1767225600000, saved: 'alpha', saved_version: 4, target: 'beta', target_version: 2 },
+        { from: 'no id' },
+      ],
+    }),
+    [{ id: 'j1', label: 'alpha → beta', description: 'started 2026-01-01 00:00 · work saved as alpha v4' }],
+  );
+  assert.deepEqual(pendingItems({ pending: [] }), []);
+  assert.deepEqual(pendingItems('nonsense'), []);
 });
 
 test('a revenue split lists the total and each contributor', () => {
@@ -84,14 +108,30 @@ test('a revenue split lists the total and each contributor', () => {
 
 test('attribution results become a Markdown page whatever their shape', () => {
   const page = attributionText({
-    path: 'src/a.rs',
+    path: 'calc.py',
+    symbol: { name: 'mul', kind: 'function', container: null },
+    lines: 4,
+    uncommitted: 0,
     authors: [
-      { name: 'alice', email: 'a@x', lines: 5, share: 0.625 },
-      { name: 'bob', email: 'b@x', lines: 3, share: 0.375 },
+      { name: 'alice', email: 'a@x', lines: 3, share: 0.75, percent: 75 },
+      { name: 'bob', email: 'b@x', lines: 1, share: 0.25, percent: 25 },
     ],
+    commits: [
+      { id: '0123456789abcdef', lines: 3, uncommitted: false, name: 'alice', date: '2024-01-02', summary: 'calc' },
+      { id: '0000000000000000', lines: 1, uncommitted: true },
+    ],
+    money: [{ currency: 'USD', amount_minor: 41210, text: '$412.10' }],
+    why: 'Each line belongs to the author of the commit git blame names.',
   });
-  assert.match(page, /\| alice <a@x> \| 5 \| 63% \|/);
-  assert.match(page, /\| bob <b@x> \| 3 \| 38% \|/);
+  assert.match(page, /^# Who wrote function `mul` in calc.py\n/);
+  assert.match(page, /\| alice <a@x> \| 3 \| 75% \|/);
+  assert.match(page, /\| bob <b@x> \| 1 \| 25% \|/);
+  assert.match(page, /Earned: \$412.10/);
+  assert.match(page, /\* `01234567` alice 2024-01-02: calc \(3 lines\)/);
+  assert.match(page, /\* not committed yet \(1 line\)/);
+  assert.match(page, /## How SES counts/);
+  // Without the server's percent, the share is rounded.
+  assert.match(attributionText({ authors: [{ name: 'c', share: 0.625 }] }), /\| c \|  \| 63% \|/);
   assert.equal(attributionText('plain'), 'plain');
   assert.match(attributionText({ odd: [1] }), /```json/);
   assert.match(attributionText(null), /```json\nnull/);
