@@ -354,6 +354,10 @@ async function ensureSaved(action: string): Promise<boolean> {
   return (await Promise.all(dirty.map((d) => d.save()))).every(Boolean);
 }
 
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
 async function captureContext(): Promise<void> {
   const name = await vscode.window.showInputBox({
     title: 'SES: Capture Context',
@@ -369,7 +373,7 @@ async function captureContext(): Promise<void> {
   const captured = typeof result?.name === 'string' ? result.name : name.trim();
   showContext(captured);
   vscode.window.showInformationMessage(
-    `SES: captured context "${captured}" (${editor.documents?.length ?? 0} files, ${editor.breakpoints?.length ?? 0} breakpoints, ${editor.terminals?.length ?? 0} terminals).`,
+    `SES: captured context "${captured}" (${count(editor.documents?.length ?? 0, 'file')}, ${count(editor.breakpoints?.length ?? 0, 'breakpoint')}, ${count(editor.terminals?.length ?? 0, 'terminal')}).`,
   );
 }
 

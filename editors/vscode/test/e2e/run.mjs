@@ -176,9 +176,14 @@ async function quickOpen(page, file) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await input.fill(file);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: file }).first();
-  await row.waitFor({ state: 'visible' });
-  await input.press('Enter');
+  // The list filters as it is typed: wait until the first row is the file, then take it.
+  const first = page.locator('.quick-input-widget .monaco-list-row').first();
+  const until = Date.now() + 10000;
+  while (!norm(await first.textContent().catch(() => '')).startsWith(file)) {
+    if (Date.now() > until) throw new Error(`quick open does not offer ${file} first`);
+    await page.waitForTimeout(100);
+  }
+  await first.click();
   await page.locator(`.tab.active:has-text("${file}")`).waitFor();
   await page.locator('.monaco-editor.focused').waitFor();
 }
@@ -251,8 +256,16 @@ async function tabTitles(page) {
   return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map(norm);
 }
 
-async function breakpointGlyphs(page) {
-  return page.locator('.monaco-editor.focused .codicon-debug-breakpoint').count();
+async function waitGlyphs(page, n, timeout = 10000) {
+  // Breakpoint glyphs in the focused editor's margin.
+  const until = Date.now() + timeout;
+  let got;
+  while (Date.now() < until) {
+    got = await page.locator('.monaco-editor.focused .codicon-debug-breakpoint').count();
+    if (got === n) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`${got} breakpoint glyphs in the editor, expected ${n}`);
 }
 
 async function main() {
@@ -380,8 +393,11 @@ async function run(page, port) {
   await clearNotifications(page);
 
   // Context "beta": README.md alone, no breakpoints.
+  await quickOpen(page, 'calc.py');
+  await cursorIs(page, 5, 9);
+  await page.keyboard.press('F9');
+  await waitGlyphs(page, 0);
   await palette(page, 'View: Close All Editors');
-  await palette(page, 'Debug: Remove All Breakpoints');
   await quickOpen(page, 'README.md');
   await goTo(page, 3, 3);
   await palette(page, 'SES: Capture Context');
@@ -414,7 +430,7 @@ async function run(page, port) {
   await shot(page, '5-switched-alpha');
   await page.locator('.tab', { hasText: 'calc.py' }).first().click();
   await cursorIs(page, 5, 9);
-  if ((await breakpointGlyphs(page)) !== 1) throw new Error('the breakpoint on calc.py line 5 was not restored');
+  await waitGlyphs(page, 1);
   step('switched to alpha: files, cursors, breakpoint');
 
   // And back to beta from the palette: README.md at 3:3, the breakpoint gone.
