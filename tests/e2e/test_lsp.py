@@ -149,7 +149,8 @@ async def test_lenses_hover_and_the_full_split(ses, lsp_repo, editor):
     assert [(a["name"], a["lines"], a["percent"]) for a in detail["authors"]] == [("Bob", 3, 100)]
     assert detail["commits"][0]["id"] == head
     assert detail["text_cid"] == independent_cid(PY.encode())
-    assert any("helper: 3 lines" in m.message for m in client.messages)
+    # The summary is a notification, which may arrive just after the command's result.
+    await asyncio.wait_for(_until(lambda: any("helper: 3 lines" in m.message for m in client.messages)), 10)
 
     file_detail = await run(client, "ses.showAttribution", raw[0].command.arguments[0])
     assert file_detail["symbol"] is None and file_detail["lines"] == 8
@@ -334,7 +335,13 @@ def test_malformed_and_huge_messages_get_errors_and_the_server_lives(ses, lsp_re
     # 100 MB: a request with a huge, useless parameter.
     big = b'{"jsonrpc": "2.0", "id": 5, "method": "workspace/executeCommand", "params": {"command": "ses.nope", "arguments": [{"pad": "' + b"x" * (100 << 20) + b'"}]}}'
     raw.send_bytes(big)
-    assert raw.response(5)["error"]["code"] == -32602
+    err = raw.response(5)["error"]
+    assert err["code"] == -32600 and "over the limit" in err["message"]
+    # A batch, and a message that is JSON but not JSON-RPC.
+    raw.send_bytes(b"[]")
+    assert "batches" in raw.response(None)["error"]["message"]
+    raw.send({"jsonrpc": "2.0", "id": 8})
+    assert raw.response(8)["error"]["code"] == -32600
     # The same session still answers.
     path = lsp_repo.path / "app.py"
     raw.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri_of(path), "languageId": "python", "version": 1, "text": PY}}})
