@@ -104,9 +104,7 @@ fn sniff_id(start: &[u8]) -> Value {
         return Value::Null;
     };
     let rest = rest.trim_start();
-    let end = rest
-        .find(|c: char| c == ',' || c == '}')
-        .unwrap_or(rest.len());
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
     serde_json::from_str::<Value>(rest[..end].trim())
         .ok()
         .filter(|v| v.is_number() || v.is_string())
