@@ -269,6 +269,25 @@ def test_capture_and_switch_restore_buffers_and_cursors(version, ses, repo):
 
 
 @VERSIONS
+def test_attribution_and_revenue_commands(version, ses, repo):
+    results = run_nvim(version, ses, repo, "commands")
+    errors = [n["msg"] for n in results["notifications"] if (n["level"] or 0) >= 4]
+    assert not errors, errors
+    # `:Ses attribution` on `def add`: the function's split, with both people.
+    shown = results["attribution"]
+    assert "name: add" in shown, shown
+    assert "name: bob\n    percent: 75" in shown and "name: alice\n    percent: 25" in shown, shown
+    # `:Ses revenue record 10.00 USD` credited calc.py, whose lines (git blame) are alice's
+    # 8 and bob's 3 of 11: 1000 cents split 727.3 / 272.7, to the cent 727 / 273.
+    owners = blame_owners(repo, "calc.py")
+    assert (owners.count("alice"), owners.count("bob")) == (8, 3)
+    split = results["split"]
+    assert "amount_minor: 727\n    email: alice@example.com" in split, split
+    assert "amount_minor: 273\n    email: bob@example.com" in split, split
+    assert results["lenses"][0]["text"].endswith("$10.00"), results["lenses"]
+
+
+@VERSIONS
 def test_checkhealth_reports_binary_version_daemon_and_repository(version, ses, repo):
     lines = "\n".join(run_nvim(version, ses, repo, "health")["health"])
     version_line = ses.run("--version", check=True).stdout.strip()

@@ -213,6 +213,29 @@ local ok, err = xpcall(function()
     vim.cmd('Ses switch two')
     results.after_two = snapshot()
     local _ = buf
+  elseif scenario == 'commands' then
+    start()
+    local buf = open('calc.py')
+    wait(30000, function()
+      return #lenses(buf) >= 4
+    end, 'lenses in calc.py')
+    local function scratch_text()
+      local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+      vim.cmd('close')
+      return text
+    end
+    vim.api.nvim_win_set_cursor(0, { 4, 0 })
+    vim.cmd('Ses attribution')
+    results.attribution = scratch_text()
+    vim.cmd('Ses revenue record 10.00 USD')
+    vim.cmd('Ses revenue split')
+    results.split = scratch_text()
+    -- The file lens shows the revenue once the lenses are asked for again.
+    wait(30000, function()
+      local l = lenses(buf)
+      return l[1] ~= nil and l[1].text:find('$10.00', 1, true) ~= nil
+    end, 'the file lens to show the recorded revenue')
+    results.lenses = lenses(buf)
   elseif scenario == 'health' then
     start()
     open('calc.py')
