@@ -373,3 +373,31 @@ async def test_bad_requests_get_errors_and_the_server_lives(ses, lsp_repo):
     titles, _ = await lenses(client, path)
     assert titles[0][1].startswith("File: ")
     await client.shutdown_session()
+
+
+async def test_a_long_first_index_reports_progress(ses, scratch):
+    """Opening a file in a repository with a history not indexed yet: `$/progress` while
+    the index builds, for a client that allows it (VS Code's capabilities do)."""
+    import sys
+
+    from conftest import ROOT
+
+    repo = scratch / "long"
+    subprocess.run([sys.executable, str(ROOT / "benches" / "gen_repo.py"), str(repo), "--commits", "3000", "--files", "40"],
+                   check=True, capture_output=True)
+    client = await session(ses, "visual-studio-code", repo)
+    path = next((repo / "src").rglob("*.rs"))
+    open_doc(client, path, language="rust")
+    titles, _ = await lenses(client, path)
+    assert titles[0][1].startswith("File: ")
+    def reports_():
+        return [r for token, rs in client.progress_reports.items() if str(token).startswith("ses/index/") for r in rs]
+
+    # Notifications may trail the response they preceded.
+    await asyncio.wait_for(_until(lambda: reports_() and reports_()[-1].kind == "end"), 10)
+    reports = reports_()
+    kinds = [r.kind for r in reports]
+    assert kinds[0] == "begin" and kinds[-1] == "end", kinds
+    assert reports[0].title == "SES: indexing history"
+    assert any(r.kind == "report" and "commits" in (r.message or "") for r in reports)
+    await client.shutdown_session()

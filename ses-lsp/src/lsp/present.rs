@@ -285,7 +285,11 @@ mod tests {
 
     fn git(dir: &Path, args: &[&str], who: Option<&str>) {
         let mut cmd = Command::new("git");
-        cmd.arg("-C").arg(dir).args(args).env("GIT_CONFIG_NOSYSTEM", "1").env("HOME", dir);
+        cmd.arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir);
         if let Some(who) = who {
             let email = format!("{}@example.com", who.to_lowercase());
             for k in ["AUTHOR", "COMMITTER"] {
@@ -295,7 +299,11 @@ mod tests {
             }
         }
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// A Rust file by Alice, Bob (with co-author Carol) and a bot, and the buffer edited.
@@ -307,12 +315,24 @@ mod tests {
         git(&repo, &["config", "user.name", "Dee Local"], None);
         git(&repo, &["config", "user.email", "dee@example.com"], None);
         let file = repo.join("lib.rs");
-        std::fs::write(&file, "pub struct Point {\n    x: i32,\n}\n\nfn one() -> i32 {\n    1\n}\n").unwrap();
+        std::fs::write(
+            &file,
+            "pub struct Point {\n    x: i32,\n}\n\nfn one() -> i32 {\n    1\n}\n",
+        )
+        .unwrap();
         git(&repo, &["add", "-A"], None);
         git(&repo, &["commit", "-qm", "start"], Some("Alice"));
         std::fs::write(&file, "pub struct Point {\n    x: i32,\n    y: i32,\n}\n\nfn one() -> i32 {\n    let a = 1;\n    a\n}\n").unwrap();
         git(&repo, &["add", "-A"], None);
-        git(&repo, &["commit", "-qm", "y, and a local\n\nCo-authored-by: Carol <carol@example.com>"], Some("Bob"));
+        git(
+            &repo,
+            &[
+                "commit",
+                "-qm",
+                "y, and a local\n\nCo-authored-by: Carol <carol@example.com>",
+            ],
+            Some("Bob"),
+        );
         std::fs::write(&file, "pub struct Point {\n    x: i32,\n    y: i32,\n}\n\nfn one() -> i32 {\n    let a = 1;\n    a\n}\n// generated\n").unwrap();
         git(&repo, &["add", "-A"], None);
         git(&repo, &["commit", "-qm", "stamp"], Some("renovate[bot]"));
@@ -321,8 +341,16 @@ mod tests {
         let repos = Repos::new(store.clone());
         // The buffer: one more line in `one`, not saved.
         let text = "pub struct Point {\n    x: i32,\n    y: i32,\n}\n\nfn one() -> i32 {\n    let a = 1;\n    let b = a;\n    b\n}\n// generated\n";
-        let an = compute(&repos, &store, &EarningsCache::default(), &file, text, (3, 1), &mut |_, _| {})
-            .unwrap_or_else(|_| panic!("attribution failed"));
+        let an = compute(
+            &repos,
+            &store,
+            &EarningsCache::default(),
+            &file,
+            text,
+            (3, 1),
+            &mut |_, _| {},
+        )
+        .unwrap_or_else(|_| panic!("attribution failed"));
         (tmp, an)
     }
 
@@ -348,7 +376,11 @@ mod tests {
         let (_tmp, an) = analysis();
         let titles: Vec<String> = std::iter::once(file_lens_title(&an))
             .chain((0..an.att.symbols.len()).map(|i| {
-                format!("{}: {}", an.att.symbols[i].symbol.name_line, symbol_lens_title(&an, i))
+                format!(
+                    "{}: {}",
+                    an.att.symbols[i].symbol.name_line,
+                    symbol_lens_title(&an, i)
+                )
             }))
             .collect();
         // The bot's line belongs to nobody; Bob's lines are shared with Carol.

@@ -60,7 +60,9 @@ async fn read_header<R: AsyncRead + Unpin>(read: &mut BufReader<R>) -> std::io::
         }
         seen += n;
         if seen > MAX_HEADER_BYTES {
-            return Ok(Header::Bad(format!("a header longer than {MAX_HEADER_BYTES} bytes")));
+            return Ok(Header::Bad(format!(
+                "a header longer than {MAX_HEADER_BYTES} bytes"
+            )));
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\r', '\n']);
@@ -80,7 +82,12 @@ async fn read_header<R: AsyncRead + Unpin>(read: &mut BufReader<R>) -> std::io::
         {
             match value.trim().parse::<usize>() {
                 Ok(n) => length = Some(n),
-                Err(_) => return Ok(Header::Bad(format!("a bad Content-Length {:?}", value.trim()))),
+                Err(_) => {
+                    return Ok(Header::Bad(format!(
+                        "a bad Content-Length {:?}",
+                        value.trim()
+                    )));
+                }
             }
         }
     }
@@ -97,9 +104,7 @@ fn sniff_id(start: &[u8]) -> Value {
         return Value::Null;
     };
     let rest = rest.trim_start();
-    let end = rest
-        .find(|c: char| c == ',' || c == '}')
-        .unwrap_or(rest.len());
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
     serde_json::from_str::<Value>(rest[..end].trim())
         .ok()
         .filter(|v| v.is_number() || v.is_string())
@@ -156,7 +161,11 @@ where
             Ok(Header::End) | Err(_) => break,
             Ok(Header::Bad(why)) => {
                 warn!("LSP input: {why}");
-                let _ = out.send(error_frame(Value::Null, -32700, format!("parse error: {why}")));
+                let _ = out.send(error_frame(
+                    Value::Null,
+                    -32700,
+                    format!("parse error: {why}"),
+                ));
                 continue;
             }
         };
@@ -220,7 +229,10 @@ pub async fn frames<R: AsyncRead + Unpin>(from_session: R, out: mpsc::UnboundedS
 }
 
 /// Writes queued messages, each whole, until every sender is gone.
-pub async fn write_all<W: AsyncWrite + Unpin>(mut write: W, mut queue: mpsc::UnboundedReceiver<Vec<u8>>) {
+pub async fn write_all<W: AsyncWrite + Unpin>(
+    mut write: W,
+    mut queue: mpsc::UnboundedReceiver<Vec<u8>>,
+) {
     while let Some(message) = queue.recv().await {
         if write.write_all(&message).await.is_err() || write.flush().await.is_err() {
             break;
@@ -234,7 +246,10 @@ mod tests {
 
     #[test]
     fn ids_are_found_at_the_start_of_a_body() {
-        assert_eq!(sniff_id(br#"{"jsonrpc":"2.0","id": 17, "method":"x","params":{"#), json!(17));
+        assert_eq!(
+            sniff_id(br#"{"jsonrpc":"2.0","id": 17, "method":"x","params":{"#),
+            json!(17)
+        );
         assert_eq!(sniff_id(br#"{"id":"a-1","method":"x""#), json!("a-1"));
         assert_eq!(sniff_id(br#"{"method":"didOpen","params":{"#), Value::Null);
     }
