@@ -149,7 +149,8 @@ async def test_lenses_hover_and_the_full_split(ses, lsp_repo, editor):
     assert [(a["name"], a["lines"], a["percent"]) for a in detail["authors"]] == [("Bob", 3, 100)]
     assert detail["commits"][0]["id"] == head
     assert detail["text_cid"] == independent_cid(PY.encode())
-    assert any("helper: 3 lines" in m.message for m in client.messages)
+    # The summary is a notification, which may arrive just after the command's result.
+    await asyncio.wait_for(_until(lambda: any("helper: 3 lines" in m.message for m in client.messages)), 10)
 
     file_detail = await run(client, "ses.showAttribution", raw[0].command.arguments[0])
     assert file_detail["symbol"] is None and file_detail["lines"] == 8
@@ -334,7 +335,13 @@ def test_malformed_and_huge_messages_get_errors_and_the_server_lives(ses, lsp_re
     # 100 MB: a request with a huge, useless parameter.
     big = b'{"jsonrpc": "2.0", "id": 5, "method": "workspace/executeCommand", "params": {"command": "ses.nope", "arguments": [{"pad": "' + b"x" * (100 << 20) + b'"}]}}'
     raw.send_bytes(big)
-    assert raw.response(5)["error"]["code"] == -32602
+    err = raw.response(5)["error"]
+    assert err["code"] == -32600 and "over the limit" in err["message"]
+    # A batch, and a message that is JSON but not JSON-RPC.
+    raw.send_bytes(b"[]")
+    assert "batches" in raw.response(None)["error"]["message"]
+    raw.send({"jsonrpc": "2.0", "id": 8})
+    assert raw.response(8)["error"]["code"] == -32600
     # The same session still answers.
     path = lsp_repo.path / "app.py"
     raw.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri_of(path), "languageId": "python", "version": 1, "text": PY}}})
@@ -365,4 +372,32 @@ async def test_bad_requests_get_errors_and_the_server_lives(ses, lsp_repo):
     open_doc(client, path)
     titles, _ = await lenses(client, path)
     assert titles[0][1].startswith("File: ")
+    await client.shutdown_session()
+
+
+async def test_a_long_first_index_reports_progress(ses, scratch):
+    """Opening a file in a repository with a history not indexed yet: `$/progress` while
+    the index builds, for a client that allows it (VS Code's capabilities do)."""
+    import sys
+
+    from conftest import ROOT
+
+    repo = scratch / "long"
+    subprocess.run([sys.executable, str(ROOT / "benches" / "gen_repo.py"), str(repo), "--commits", "3000", "--files", "40"],
+                   check=True, capture_output=True)
+    client = await session(ses, "visual-studio-code", repo)
+    path = next((repo / "src").rglob("*.rs"))
+    open_doc(client, path, language="rust")
+    titles, _ = await lenses(client, path)
+    assert titles[0][1].startswith("File: ")
+    def reports_():
+        return [r for token, rs in client.progress_reports.items() if str(token).startswith("ses/index/") for r in rs]
+
+    # Notifications may trail the response they preceded.
+    await asyncio.wait_for(_until(lambda: reports_() and reports_()[-1].kind == "end"), 10)
+    reports = reports_()
+    kinds = [r.kind for r in reports]
+    assert kinds[0] == "begin" and kinds[-1] == "end", kinds
+    assert reports[0].title == "SES: indexing history"
+    assert any(r.kind == "report" and "commits" in (r.message or "") for r in reports)
     await client.shutdown_session()

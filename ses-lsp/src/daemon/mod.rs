@@ -31,7 +31,7 @@ use ses_core::home::Home;
 use ses_core::identity::Identity;
 use ses_core::instance::InstanceLock;
 use ses_core::store::Store;
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -229,6 +229,15 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
             let _ = write
                 .write_all(&rpc::response_line(Value::Null, Err(err)))
                 .await;
+            // Closing with the peer's request unread would reset the connection and could
+            // destroy the refusal before it is read: end our side, then drain a little.
+            let _ = write.shutdown().await;
+            let mut read = read;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(1),
+                tokio::io::copy(&mut (&mut read).take(1 << 20), &mut tokio::io::sink()),
+            )
+            .await;
             return;
         }
         Err(e) => {

@@ -17,6 +17,7 @@ pub(crate) mod analysis;
 mod commands;
 mod present;
 mod text;
+mod wire;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -710,7 +711,7 @@ fn content_modified() -> Error {
 pub async fn serve<R, W>(read: R, write: W, shared: Arc<Shared>)
 where
     R: AsyncRead + Unpin,
-    W: AsyncWrite,
+    W: AsyncWrite + Unpin,
 {
     let (service, socket) = LspService::new(|client| {
         let stop = CancellationToken::new();
@@ -726,6 +727,27 @@ where
             _stop: stop.drop_guard(),
         }
     });
-    Server::new(read, write, socket).serve(service).await;
+    // client → filter → session → frames → writer, with the filter's own answers joining
+    // the session's at message boundaries. The session ending (on `exit`) ends the filter,
+    // since an editor need not close its end after `exit`.
+    let (filter_out, session_in) = tokio::io::duplex(1 << 16);
+    let (session_out, frames_in) = tokio::io::duplex(1 << 16);
+    let (queue, queued) = tokio::sync::mpsc::unbounded_channel();
+    let ended = CancellationToken::new();
+    let answers = queue.clone();
+    let filter = async {
+        tokio::select! {
+            () = wire::filter(read, filter_out, answers) => {}
+            () = ended.cancelled() => {}
+        }
+    };
+    let session = async {
+        Server::new(session_in, session_out, socket)
+            .serve(service)
+            .await;
+        ended.cancel();
+    };
+    let frames = wire::frames(frames_in, queue);
+    tokio::join!(filter, session, frames, wire::write_all(write, queued));
     info!("LSP session ended");
 }

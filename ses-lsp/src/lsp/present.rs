@@ -269,3 +269,153 @@ pub fn detail(an: &Analysis, line: u32, whole_file: bool) -> (Value, String) {
     ));
     (json, text)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    use expect_test::expect;
+    use ses_core::home::Home;
+    use ses_core::store::Store;
+
+    use super::*;
+    use crate::daemon::attribution::Repos;
+    use crate::lsp::analysis::{EarningsCache, compute};
+
+    fn git(dir: &Path, args: &[&str], who: Option<&str>) {
+        let mut cmd = Command::new("git");
+        cmd.arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir);
+        if let Some(who) = who {
+            let email = format!("{}@example.com", who.to_lowercase());
+            for k in ["AUTHOR", "COMMITTER"] {
+                cmd.env(format!("GIT_{k}_NAME"), who)
+                    .env(format!("GIT_{k}_EMAIL"), &email)
+                    .env(format!("GIT_{k}_DATE"), "1700000000 +0000");
+            }
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A Rust file by Alice, Bob (with co-author Carol) and a bot, and the buffer edited.
+    fn analysis() -> (tempfile::TempDir, Analysis) {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"], None);
+        git(&repo, &["config", "user.name", "Dee Local"], None);
+        git(&repo, &["config", "user.email", "dee@example.com"], None);
+        let file = repo.join("lib.rs");
+        std::fs::write(
+            &file,
+            "pub struct Point {\n    x: i32,\n}\n\nfn one() -> i32 {\n    1\n}\n",
+        )
+        .unwrap();
+        git(&repo, &["add", "-A"], None);
+        git(&repo, &["commit", "-qm", "start"], Some("Alice"));
+        std::fs::write(&file, "pub struct Point {\n    x: i32,\n    y: i32,\n}\n\nfn one() -> i32 {\n    let a = 1;\n    a\n}\n").unwrap();
+        git(&repo, &["add", "-A"], None);
+        git(
+            &repo,
+            &[
+                "commit",
+                "-qm",
+                "y, and a local\n\nCo-authored-by: Carol <carol@example.com>",
+            ],
+            Some("Bob"),
+        );
+        std::fs::write(&file, "pub struct Point {\n    x: i32,\n    y: i32,\n}\n\nfn one() -> i32 {\n    let a = 1;\n    a\n}\n// generated\n").unwrap();
+        git(&repo, &["add", "-A"], None);
+        git(&repo, &["commit", "-qm", "stamp"], Some("renovate[bot]"));
+        let home = Home::open(tmp.path().join("home")).unwrap();
+        let store = std::sync::Arc::new(Store::open(&home).unwrap());
+        let repos = Repos::new(store.clone());
+        // The buffer: one more line in `one`, not saved.
+        let text = "pub struct Point {\n    x: i32,\n    y: i32,\n}\n\nfn one() -> i32 {\n    let a = 1;\n    let b = a;\n    b\n}\n// generated\n";
+        let an = compute(
+            &repos,
+            &store,
+            &EarningsCache::default(),
+            &file,
+            text,
+            (3, 1),
+            &mut |_, _| {},
+        )
+        .unwrap_or_else(|_| panic!("attribution failed"));
+        (tmp, an)
+    }
+
+    #[test]
+    fn percentages_add_up_to_a_hundred() {
+        assert_eq!(percents(&[1.0, 1.0, 1.0]), vec![34, 33, 33]);
+        assert_eq!(percents(&[5.0, 3.0]), vec![63, 37]);
+        assert_eq!(percents(&[2.0, 1.0, 0.0]), vec![67, 33, 0]);
+        assert_eq!(percents(&[]), Vec::<u32>::new());
+        assert_eq!(percents(&[0.0]), vec![0]);
+    }
+
+    #[test]
+    fn money_reads_as_people_write_it() {
+        assert_eq!(money_text("USD", 41210), "$412.10");
+        assert_eq!(money_text("EUR", 5), "€0.05");
+        assert_eq!(money_text("JPY", 1200), "1200 JPY");
+        assert_eq!(money_text("CHF", 100), "1.00 CHF");
+    }
+
+    #[test]
+    fn lens_titles_hover_and_detail() {
+        let (_tmp, an) = analysis();
+        let titles: Vec<String> = std::iter::once(file_lens_title(&an))
+            .chain((0..an.att.symbols.len()).map(|i| {
+                format!(
+                    "{}: {}",
+                    an.att.symbols[i].symbol.name_line,
+                    symbol_lens_title(&an, i)
+                )
+            }))
+            .collect();
+        // The bot's line belongs to nobody; Bob's lines are shared with Carol.
+        expect![[r#"
+            [
+                "File: Alice 60% · Dee Local 20% · Bob 10% · +1 more",
+                "0: Alice 75% · Bob 13% · Carol 12%",
+                "5: Alice 40% · Dee Local 40% · Bob 10% · +1 more",
+            ]
+        "#]]
+        .assert_debug_eq(&titles);
+        let hover = hover(&an, 2).unwrap();
+        let hover = hover.replace(&an.att.lines[2].commit.to_string()[..8], "<id>");
+        expect![[r#"
+            **Bob** · `<id>` · 2023-11-14
+
+            y, and a local
+
+            ---
+            struct `Point`: Alice 75% · Bob 13% · Carol 12%
+        "#]]
+        .assert_eq(&hover);
+        let (json, text) = detail(&an, 5, false);
+        assert_eq!(json["symbol"]["name"], "one");
+        assert_eq!(json["uncommitted"], 2);
+        assert_eq!(json["version"], 3);
+        let text = text.replace(&an.att.lines[6].commit.to_string()[..8], "<bob>");
+        let text = text.replace(&an.att.lines[5].commit.to_string()[..8], "<alice>");
+        expect![[r#"
+            one: 5 lines
+            Alice <alice@example.com>: 40% (2 lines)
+            Dee Local <dee@example.com>: 40% (2 lines)
+            Bob <bob@example.com>: 10% (1 line)
+            Carol <carol@example.com>: 10% (0 lines)
+            commits: uncommitted (2), <alice> (2), <bob> (1)"#]]
+        .assert_eq(&text);
+    }
+}
