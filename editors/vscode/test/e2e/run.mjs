@@ -375,6 +375,44 @@ async function run(page, port) {
   await palette(page, 'View: Close All Editors');
   step('lenses and attribution');
 
+  // Hover: who wrote the line.
+  await quickOpen(page, 'calc.py');
+  await page.locator('.view-line', { hasText: 'result = result * 1' }).locator('span', { hasText: 'result' }).first().hover();
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'bob' }).first();
+  await hover.waitFor({ timeout: 20000 });
+  console.log(`   hover: ${norm(await hover.textContent()).slice(0, 160)}`);
+  await shot(page, '3-hover');
+  await page.keyboard.press('Escape');
+
+  // Revenue: record 10.00 USD for calc.py from the palette; the file lens shows it and the
+  // split gives alice 75% and bob 25% of it.
+  await palette(page, 'SES: Record Revenue');
+  const box = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Record Revenue (1/3)' }).waitFor();
+  if ((await box.inputValue()) !== 'calc.py') throw new Error(`Record Revenue suggests ${await box.inputValue()}, not calc.py`);
+  await box.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Record Revenue (2/3)' }).waitFor();
+  await box.press('Enter'); // USD, from ses.currency
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Record Revenue (3/3)' }).waitFor();
+  await box.fill('10.00');
+  await box.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: /^SES: Record Revenue$/ }).waitFor();
+  await box.press('Enter'); // no memo
+  await notification(page, /recorded 10\.00 USD for calc\.py/);
+  await waitLenses(page, ['File: alice 75% · bob 25% · $10.00'], 30000);
+  await palette(page, 'SES: Revenue Split');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SES: Revenue Split' }).waitFor();
+  const split = (await page.locator('.quick-input-widget .monaco-list-row .label-name').allTextContents()).map(norm);
+  console.log(`   split: ${JSON.stringify(split)}`);
+  for (const want of ['Total 10.00 USD', 'alice: 7.50 USD (75%)', 'bob: 2.50 USD (25%)']) {
+    if (!split.includes(want)) throw new Error(`the revenue split ${JSON.stringify(split)} lacks ${want}`);
+  }
+  await shot(page, '4-revenue-split');
+  await page.keyboard.press('Escape');
+  await clearNotifications(page);
+  await palette(page, 'View: Close All Editors');
+  step('hover, revenue record and split');
+
   // ---- contexts
   // Context "alpha": calc.py with the cursor on line 5 col 9 and a breakpoint there, then
   // util.py focused at line 4 col 5.
@@ -389,7 +427,7 @@ async function run(page, port) {
   await page.locator('.quick-input-widget .quick-input-box input').fill('alpha');
   await page.keyboard.press('Enter');
   failIfUnknown(await notification(page, /captured context "alpha"/));
-  await shot(page, '3-captured-alpha');
+  await shot(page, '5-captured-alpha');
   await clearNotifications(page);
 
   // Context "beta": README.md alone, no breakpoints.
@@ -400,7 +438,7 @@ async function run(page, port) {
   await palette(page, 'View: Close All Editors');
   await quickOpen(page, 'README.md');
   await goTo(page, 3, 3);
-  await palette(page, 'SES: Capture Context');
+  await page.keyboard.press('Control+Alt+Shift+S'); // the keybinding, this time
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SES: Capture Context' }).waitFor();
   await page.locator('.quick-input-widget .quick-input-box input').fill('beta');
   await page.keyboard.press('Enter');
@@ -408,15 +446,15 @@ async function run(page, port) {
   await clearNotifications(page);
   step('captured alpha and beta');
 
-  // Switch to alpha with the keybinding (Ctrl+Alt+Shift+C), pick it in the quick pick.
-  await page.keyboard.press('Control+Alt+Shift+C');
+  // Switch to alpha with the keybinding (Ctrl+Alt+Shift+X), pick it in the quick pick.
+  await page.keyboard.press('Control+Alt+Shift+X');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'SES: Switch Context' }).waitFor({ timeout: 15000 });
   const picks = (await page.locator('.quick-input-widget .monaco-list-row').allTextContents()).map(norm);
   console.log(`   contexts offered: ${JSON.stringify(picks)}`);
   if (!picks.some((p) => p.includes('alpha')) || !picks.some((p) => p.includes('beta'))) {
     throw new Error(`SES: Switch Context does not offer alpha and beta: ${JSON.stringify(picks)}`);
   }
-  await shot(page, '4-switch-pick');
+  await shot(page, '6-switch-pick');
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'alpha' }).first().click();
 
   // util.py is focused at 4:5, calc.py open at 5:9 with its breakpoint, README.md closed.
@@ -427,7 +465,7 @@ async function run(page, port) {
     throw new Error(`after switching to alpha the tabs are ${JSON.stringify(tabs)}`);
   }
   await page.locator('.statusbar-item', { hasText: 'alpha' }).first().waitFor({ timeout: 5000 });
-  await shot(page, '5-switched-alpha');
+  await shot(page, '7-switched-alpha');
   await page.locator('.tab', { hasText: 'calc.py' }).first().click();
   await cursorIs(page, 5, 9);
   await waitGlyphs(page, 1);
@@ -442,7 +480,7 @@ async function run(page, port) {
   if (tabs2.includes('calc.py') || tabs2.includes('util.py')) {
     throw new Error(`after switching to beta the tabs are ${JSON.stringify(tabs2)}`);
   }
-  await shot(page, '6-switched-beta');
+  await shot(page, '8-switched-beta');
   step('switched to beta');
 }
 
