@@ -290,15 +290,18 @@ async function applyPlan(plan: RestorePlan, snap: Snapshot): Promise<string[]> {
     ),
   ];
   if (add.length > 0) vscode.debug.addBreakpoints(add);
+  let lastTerminal: vscode.Terminal | undefined;
   for (const t of plan.openTerminals) {
     if (t.cwd && !fs.existsSync(t.cwd)) {
       problems.push(`terminal "${t.name}" (its folder ${t.cwd} is gone)`);
       continue;
     }
-    const term = vscode.window.createTerminal({ name: t.name, cwd: t.cwd });
+    lastTerminal = vscode.window.createTerminal({ name: t.name, cwd: t.cwd });
     // Typed, not run: the user decides whether to run it again.
-    if (t.last_command) term.sendText(t.last_command, false);
+    if (t.last_command) lastTerminal.sendText(t.last_command, false);
   }
+  // The context had terminals: show them (without taking focus from the editor).
+  lastTerminal?.show(true);
   return problems;
 }
 
@@ -411,12 +414,26 @@ async function restoring(run: () => Promise<unknown>): Promise<Record<string, un
     pendingShows = undefined;
   }
   const target = (result?.editor ?? {}) as EditorState;
+  // VS Code's spelling of each URI, so that the server's and the state's spellings of one
+  // file (percent-encoding, drive letters) meet and the file opens once.
+  const canonical = (u: string) => {
+    try {
+      return vscode.Uri.parse(u, true).toString();
+    } catch {
+      return u;
+    }
+  };
+  if (Array.isArray(target.documents)) {
+    target.documents = target.documents.map((d) =>
+      d && typeof d === 'object' && typeof d.uri === 'string' ? { ...d, uri: canonical(d.uri) } : d,
+    );
+  }
   const now = await snapshot();
   const problems = await applyPlan(
     planRestore(
       target,
       now.data,
-      shows.map((s) => ({ uri: s.uri, selection: s.selection, takeFocus: s.takeFocus })),
+      shows.map((s) => ({ uri: canonical(s.uri), selection: s.selection, takeFocus: s.takeFocus })),
     ),
     now,
   );

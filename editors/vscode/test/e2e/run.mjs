@@ -256,6 +256,18 @@ async function tabTitles(page) {
   return (await page.locator('.tabs-container .tab .label-name').allTextContents()).map(norm);
 }
 
+async function waitTerminals(page, n, timeout = 15000) {
+  // Open terminals, as the Terminal panel lists them.
+  const until = Date.now() + timeout;
+  let got;
+  while (Date.now() < until) {
+    got = await page.evaluate(() => document.querySelectorAll('.integrated-terminal .terminal-wrapper').length);
+    if (got === n) return;
+    await page.waitForTimeout(150);
+  }
+  throw new Error(`${got} terminals open, expected ${n}`);
+}
+
 async function waitGlyphs(page, n, timeout = 10000) {
   // Breakpoint glyphs in the focused editor's margin.
   const until = Date.now() + timeout;
@@ -420,6 +432,8 @@ async function run(page, port) {
   await goTo(page, 5, 9);
   await page.keyboard.press('F9');
   await page.locator('.monaco-editor.focused .codicon-debug-breakpoint').first().waitFor({ timeout: 10000 });
+  await palette(page, 'Terminal: Create New Terminal');
+  await waitTerminals(page, 1);
   await quickOpen(page, 'util.py');
   await goTo(page, 4, 5);
   await palette(page, 'SES: Capture Context');
@@ -436,6 +450,8 @@ async function run(page, port) {
   await page.keyboard.press('F9');
   await waitGlyphs(page, 0);
   await palette(page, 'View: Close All Editors');
+  await palette(page, 'Terminal: Kill All Terminals');
+  await waitTerminals(page, 0);
   await quickOpen(page, 'README.md');
   await goTo(page, 3, 3);
   await page.keyboard.press('Control+Alt+Shift+S'); // the keybinding, this time
@@ -469,7 +485,8 @@ async function run(page, port) {
   await page.locator('.tab', { hasText: 'calc.py' }).first().click();
   await cursorIs(page, 5, 9);
   await waitGlyphs(page, 1);
-  step('switched to alpha: files, cursors, breakpoint');
+  await waitTerminals(page, 1);
+  step('switched to alpha: files, cursors, breakpoint, terminal');
 
   // And back to beta from the palette: README.md at 3:3, the breakpoint gone.
   await palette(page, 'SES: Switch Context');
@@ -480,6 +497,8 @@ async function run(page, port) {
   if (tabs2.includes('calc.py') || tabs2.includes('util.py')) {
     throw new Error(`after switching to beta the tabs are ${JSON.stringify(tabs2)}`);
   }
+  // A switch never kills a terminal: alpha's stays open in beta.
+  await waitTerminals(page, 1);
   await shot(page, '8-switched-beta');
   step('switched to beta');
 }
