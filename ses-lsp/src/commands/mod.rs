@@ -2,6 +2,7 @@
 
 pub mod attribution;
 pub mod daemon;
+pub mod helix;
 pub mod lsp;
 pub mod revenue;
 pub mod shapley;
