@@ -401,3 +401,30 @@ async def test_a_long_first_index_reports_progress(ses, scratch):
     assert reports[0].title == "SES: indexing history"
     assert any(r.kind == "report" and "commits" in (r.message or "") for r in reports)
     await client.shutdown_session()
+
+
+async def test_multi_root_workspaces_attribute_each_repository(ses, lsp_repo, scratch):
+    other = Repo(scratch / "other")
+    other.write("lib.go", "package lib\n\nfunc Add(a, b int) int {\n\treturn a + b\n}\n")
+    other.commit("Dana", "add")
+    config = ClientServerConfig(server_command=ses.argv("lsp", "--stdio"))
+    client = await config.start()
+    await client.initialize_session(
+        InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            workspace_folders=[
+                types.WorkspaceFolder(uri=uri_of(other.path), name="other"),
+                types.WorkspaceFolder(uri=uri_of(lsp_repo.path), name="repo"),
+            ],
+        )
+    )
+    open_doc(client, other.path / "lib.go", language="go")
+    open_doc(client, lsp_repo.path / "app.py")
+    assert (await lenses(client, other.path / "lib.go"))[0] == [(0, "File: Dana 100%"), (2, "Dana 100%")]
+    assert (await lenses(client, lsp_repo.path / "app.py"))[0][0] == (0, "File: Alice 50% · Bob 50%")
+    # Without a root, a command is about the first workspace folder.
+    first = await run(client, "ses.attribute", {})
+    assert first["repo"].rstrip("/") == str(other.path.resolve()) and first["authors"][0]["name"] == "Dana"
+    second = await run(client, "ses.attribute", {"root": uri_of(lsp_repo.path / "app.py")})
+    assert {a["name"] for a in second["authors"]} == {"Alice", "Bob"}
+    await client.shutdown_session()

@@ -41,6 +41,8 @@ pub struct Analysis {
     pub file_money: Money,
     /// Parallel to `att.symbols`.
     pub symbol_money: Vec<Money>,
+    /// Lens titles, made once per version: the file's, then each symbol's.
+    pub titles: Vec<String>,
 }
 
 impl Analysis {
@@ -169,7 +171,7 @@ pub fn compute(
         None => (Vec::new(), vec![Vec::new(); att.symbols.len()]),
     };
     repos.save(&top, &mut repo);
-    Ok(Analysis {
+    let mut an = Analysis {
         version,
         generation,
         text_id: BlobId::of(text.as_bytes()),
@@ -179,7 +181,12 @@ pub fn compute(
         commits,
         file_money,
         symbol_money,
-    })
+        titles: Vec::new(),
+    };
+    an.titles = std::iter::once(super::present::file_lens_title(&an))
+        .chain((0..an.att.symbols.len()).map(|i| super::present::symbol_lens_title(&an, i)))
+        .collect();
+    Ok(an)
 }
 
 /// A file's money is its own part plus its symbols'; a symbol's is the part of the node

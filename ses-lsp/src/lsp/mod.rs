@@ -605,22 +605,17 @@ impl LanguageServer for Backend {
             let Some(an) = self.session.analysis(&uri).await? else {
                 return Ok(None);
             };
-            let mut lenses = Vec::with_capacity(an.att.symbols.len() + 1);
+            let mut lenses = Vec::with_capacity(an.titles.len());
             lenses.push(CodeLens {
                 range: at_line(0),
-                command: Some(lens_command(&uri, present::file_lens_title(&an), 0, true)),
+                command: Some(lens_command(&uri, an.titles[0].clone(), 0, true)),
                 data: Some(lens_data(&uri, &an, 0, true)),
             });
-            for (i, s) in an.att.symbols.iter().enumerate() {
+            for (s, title) in an.att.symbols.iter().zip(&an.titles[1..]) {
                 let line = s.symbol.name_line;
                 lenses.push(CodeLens {
                     range: at_line(line),
-                    command: Some(lens_command(
-                        &uri,
-                        present::symbol_lens_title(&an, i),
-                        line,
-                        false,
-                    )),
+                    command: Some(lens_command(&uri, title.clone(), line, false)),
                     data: Some(lens_data(&uri, &an, line, false)),
                 });
             }
@@ -650,10 +645,10 @@ impl LanguageServer for Backend {
                 return Err(content_modified());
             }
             let title = if file {
-                present::file_lens_title(&an)
+                an.titles[0].clone()
             } else {
                 let i = an.symbol_named_at(line).ok_or_else(content_modified)?;
-                present::symbol_lens_title(&an, i)
+                an.titles[i + 1].clone()
             };
             Ok(CodeLens {
                 range: lens.range,
@@ -730,8 +725,8 @@ where
     // client → filter → session → frames → writer, with the filter's own answers joining
     // the session's at message boundaries. The session ending (on `exit`) ends the filter,
     // since an editor need not close its end after `exit`.
-    let (filter_out, session_in) = tokio::io::duplex(1 << 16);
-    let (session_out, frames_in) = tokio::io::duplex(1 << 16);
+    let (filter_out, session_in) = tokio::io::duplex(1 << 20);
+    let (session_out, frames_in) = tokio::io::duplex(1 << 20);
     let (queue, queued) = tokio::sync::mpsc::unbounded_channel();
     let ended = CancellationToken::new();
     let answers = queue.clone();
