@@ -94,6 +94,28 @@ function commitAs(name, date, message) {
   });
 }
 
+// A second repository for the multi-root workspace: dave wrote all of solo.py.
+const repo2 = path.join(scratch, 'repo2');
+const workspaceFile = path.join(scratch, 'two.code-workspace');
+
+function buildRepo2() {
+  fs.mkdirSync(repo2, { recursive: true });
+  const g = (args, env = {}) =>
+    execFileSync('git', args, {
+      cwd: repo2,
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  g(['init', '-q', '-b', 'main']);
+  g(['config', 'user.name', 'carol']);
+  g(['config', 'user.email', 'carol@example.com']);
+  fs.writeFileSync(path.join(repo2, 'solo.py'), 'def solo():\n    return 0\n');
+  g(['add', '-A']);
+  const who = { GIT_AUTHOR_NAME: 'dave', GIT_AUTHOR_EMAIL: 'dave@example.com', GIT_COMMITTER_NAME: 'dave', GIT_COMMITTER_EMAIL: 'dave@example.com' };
+  g(['commit', '-q', '-m', 'solo'], who);
+  fs.writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: repo }, { path: repo2 }] }, null, 2));
+}
+
 function buildRepo() {
   fs.mkdirSync(repo, { recursive: true });
   git(['init', '-q', '-b', 'main']);
@@ -281,8 +303,9 @@ async function waitGlyphs(page, n, timeout = 10000) {
 }
 
 async function main() {
-  step('fixture repository');
+  step('fixture repositories');
   buildRepo();
+  buildRepo2();
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(userData, 'User', 'settings.json'),
@@ -424,6 +447,35 @@ async function run(page, port) {
   await clearNotifications(page);
   await palette(page, 'View: Close All Editors');
   step('hover, revenue record and split');
+
+  // A second window (its own extension host, language client and `ses lsp`) on a multi-root
+  // workspace: the server's command ids are registered once per window, so lenses and their
+  // command work in both, and each folder gets its own attribution.
+  const other = await page.context().browser().newPage({ viewport: { width: 1400, height: 900 } });
+  try {
+    const errors = [];
+    other.on('console', (m) => {
+      if (/already exists/.test(m.text())) errors.push(m.text());
+    });
+    await other.goto(`http://127.0.0.1:${port}/?workspace=${encodeURIComponent(workspaceFile)}`);
+    await other.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await quickOpen(other, 'solo.py');
+    await waitLenses(other, ['File: dave 100%'], 60000);
+    await other.locator('.codelens-decoration a', { hasText: 'File: dave 100%' }).first().click();
+    const page2 = other.locator('.editor-group-container').nth(1).locator('.view-lines');
+    await page2.waitFor({ timeout: 20000 });
+    if (!/dave/.test(norm(await page2.textContent()))) throw new Error('the second window shows no attribution for solo.py');
+    await palette(other, 'View: Close All Editors');
+    await quickOpen(other, 'calc.py');
+    await waitLenses(other, ['File: alice 75% · bob 25% · $10.00'], 60000);
+    await shot(other, '4b-second-window-multi-root');
+    const toasts = (await other.locator('.notification-toast .notification-list-item-message').allTextContents()).map(norm);
+    const bad = [...errors, ...toasts.filter((t) => /already exists|SES: /.test(t) && !/^calc\.py|^solo\.py/.test(t))];
+    if (bad.length > 0) throw new Error(`the second window reported: ${JSON.stringify(bad)}`);
+  } finally {
+    await other.close();
+  }
+  step('second window, multi-root workspace');
 
   // ---- contexts
   // Context "alpha": calc.py with the cursor on line 5 col 9 and a breakpoint there, then
