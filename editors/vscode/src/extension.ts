@@ -46,6 +46,8 @@ let output: vscode.OutputChannel;
 let status: vscode.StatusBarItem;
 /** showDocument requests received while a switch is in flight; undefined otherwise. */
 let pendingShows: ShowDocumentParams[] | undefined;
+/** The current context's name, as the status bar shows it. */
+let currentName: string | undefined;
 
 function config() {
   return vscode.workspace.getConfiguration('ses');
@@ -322,6 +324,7 @@ function refreshLenses(): void {
 // ---- status bar --------------------------------------------------------------------------
 
 function showContext(name: string | undefined): void {
+  currentName = name;
   status.text = name ? `$(history) ${name}` : '$(history) SES';
   status.tooltip = name
     ? `SES context: ${name}. Click to switch context.`
@@ -365,7 +368,7 @@ async function captureContext(): Promise<void> {
   const name = await vscode.window.showInputBox({
     title: 'SES: Capture Context',
     prompt: 'Name of the context (capturing an existing name replaces it)',
-    value: status.text.startsWith('$(history) ') && status.text !== '$(history) SES' ? status.text.slice(11) : '',
+    value: currentName ?? '',
     validateInput: (v) => (v.trim() === '' ? 'A context needs a name' : undefined),
   });
   if (name === undefined) return;
@@ -404,6 +407,11 @@ async function switchContext(): Promise<void> {
  * it returns, with the documents the server asked to show meanwhile, in one pass.
  */
 async function restoring(run: () => Promise<unknown>): Promise<Record<string, unknown> | null> {
+  const r = root();
+  const rootPath = r ? vscode.Uri.parse(r).fsPath : undefined;
+  const repoTop = rootPath
+    ? await gitTop(fs.existsSync(rootPath) && fs.statSync(rootPath).isDirectory() ? rootPath : path.dirname(rootPath))
+    : undefined;
   pendingShows = [];
   let result: Record<string, unknown> | null;
   let shows: ShowDocumentParams[];
@@ -434,6 +442,7 @@ async function restoring(run: () => Promise<unknown>): Promise<Record<string, un
       target,
       now.data,
       shows.map((s) => ({ uri: canonical(s.uri), selection: s.selection, takeFocus: s.takeFocus })),
+      repoTop ? vscode.Uri.file(repoTop).toString() : undefined,
     ),
     now,
   );

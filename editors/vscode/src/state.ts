@@ -289,12 +289,18 @@ function functionBreakpointsOf(state: EditorState): FunctionBreakpointSnapshot[]
  * What to do to show `target` (a switch's result editor state) in a workbench that now shows
  * `current`. `requested` are the documents the server asked to show (window/showDocument)
  * during the switch: they are opened too, in the plan's single pass, so none opens twice.
+ * `scope` (the repository's top folder as a file URI) limits what is closed and which
+ * breakpoints are replaced to that repository: other folders of a multi-root workspace
+ * keep their tabs and breakpoints.
  */
 export function planRestore(
   target: EditorState,
   current: WorkbenchSnapshot,
   requested: { uri: string; selection?: Range; takeFocus?: boolean }[] = [],
+  scope?: string,
 ): RestorePlan {
+  const prefix = scope === undefined ? undefined : scope.endsWith('/') ? scope : `${scope}/`;
+  const inScope = (uri: string) => prefix === undefined || uri.startsWith(prefix);
   const docs = (Array.isArray(target.documents) ? target.documents : []).filter(
     (d) => d !== null && typeof d === 'object' && typeof d.uri === 'string',
   );
@@ -345,7 +351,9 @@ export function planRestore(
   }
 
   const wanted = new Set(steps.map((s) => s.uri));
-  const close = current.tabs.filter((t) => isFileUri(t.uri) && !t.dirty && !wanted.has(t.uri));
+  const close = current.tabs.filter(
+    (t) => isFileUri(t.uri) && !t.dirty && !wanted.has(t.uri) && inScope(t.uri),
+  );
 
   const targetBps = (Array.isArray(target.breakpoints) ? target.breakpoints : []).filter(
     (b) => b && typeof b.uri === 'string' && Number.isInteger(b.line) && b.line >= 0,
@@ -364,7 +372,7 @@ export function planRestore(
   const changed = new Set(addBreakpoints.map((b) => breakpointKey(b.uri, b.line)));
   const removeBreakpoints = current.breakpoints.filter((b) => {
     const k = breakpointKey(b.uri, b.line);
-    return !want.has(k) || changed.has(k);
+    return changed.has(k) || (!want.has(k) && inScope(b.uri));
   });
 
   const targetFns = functionBreakpointsOf(target);

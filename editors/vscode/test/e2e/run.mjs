@@ -53,7 +53,7 @@ for (const [what, file, fix] of [
 
 // Short paths: the daemon's Unix socket lives in the SES home (at most 107 bytes).
 const scratch = fs.mkdtempSync('/tmp/ses-vsc-');
-const artifacts = path.resolve(arg('--artifacts', fs.mkdtempSync(path.join(os.tmpdir(), 'ses-vscode-e2e-'))));
+const artifacts = path.resolve(arg('--artifacts') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ses-vscode-e2e-')));
 fs.mkdirSync(artifacts, { recursive: true });
 console.log(`artefacts (screenshots, logs): ${artifacts}`);
 

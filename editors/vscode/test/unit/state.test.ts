@@ -245,3 +245,24 @@ test('malformed state from the server is ignored, not thrown', () => {
   assert.deepEqual(plan.addFunctionBreakpoints, []);
   assert.equal(plan.editorLayout, undefined);
 });
+
+test('with a scope, other repositories keep their tabs and breakpoints', () => {
+  const other = 'file:///elsewhere/x.rs';
+  const current = empty();
+  current.tabs = [
+    { uri: C, viewColumn: 1, index: 0, active: false, dirty: false },
+    { uri: other, viewColumn: 1, index: 1, active: true, dirty: false },
+    // A sibling folder whose name starts like the repository's is not inside it.
+    { uri: 'file:///repo-two/y.rs', viewColumn: 1, index: 2, active: false, dirty: false },
+  ];
+  current.breakpoints = [
+    { uri: C, line: 1, enabled: true },
+    { uri: other, line: 2, enabled: true },
+  ];
+  const plan = planRestore({ documents: [{ uri: A }], breakpoints: [] }, current, [], 'file:///repo');
+  assert.deepEqual(plan.close.map((t) => t.uri), [C]);
+  assert.deepEqual(plan.removeBreakpoints.map((b) => b.uri), [C]);
+  const unscoped = planRestore({ documents: [{ uri: A }], breakpoints: [] }, current);
+  assert.equal(unscoped.close.length, 3);
+  assert.equal(unscoped.removeBreakpoints.length, 2);
+});
