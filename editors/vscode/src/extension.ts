@@ -620,6 +620,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration('ses.lenses.enabled')) {
+        output.appendLine(`ses.lenses.enabled: ${config().get<boolean>('lenses.enabled', true)}`);
         refreshLenses();
       }
       if (e.affectsConfiguration('ses.path')) {

@@ -183,10 +183,22 @@ async function shot(page, name) {
   console.log(`   screenshot ${file}`);
 }
 
-async function palette(page, title) {
-  await page.keyboard.press('F1');
+/** Presses `key` until the quick input shows (a terminal or a closing widget can swallow it). */
+async function openQuickInput(page, key) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press(key);
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      return input;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
+}
+
+async function palette(page, title) {
+  const input = await openQuickInput(page, 'F1');
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ state: 'visible' });
@@ -194,9 +206,7 @@ async function palette(page, title) {
 }
 
 async function quickOpen(page, file) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
+  const input = await openQuickInput(page, 'Control+P');
   await input.fill(file);
   // The list filters as it is typed: wait until the first row is the file, then take it.
   const first = page.locator('.quick-input-widget .monaco-list-row').first();
@@ -211,9 +221,7 @@ async function quickOpen(page, file) {
 }
 
 async function goTo(page, line, col) {
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
+  const input = await openQuickInput(page, 'Control+G');
   await input.fill(`:${line}:${col}`);
   await input.press('Enter');
   await cursorIs(page, line, col);
@@ -302,33 +310,54 @@ async function waitGlyphs(page, n, timeout = 10000) {
   throw new Error(`${got} breakpoint glyphs in the editor, expected ${n}`);
 }
 
+function writeSettings(extra) {
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  const settings = {
+    'ses.path': path.resolve(sesBin),
+    'ses.trace.server': 'messages',
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'security.workspace.trust.enabled': false,
+    'debug.allowBreakpointsEverywhere': true,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'window.restoreWindows': 'none',
+    'chat.commandCenter.enabled': false,
+    'editor.minimap.enabled': false,
+    ...extra,
+  };
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+async function toggleLensSetting(page) {
+  await palette(page, 'Preferences: Open Settings (UI)');
+  await page.locator('.settings-editor').waitFor();
+  await page.keyboard.type('ses.lenses.enabled');
+  const box = page.locator('.settings-editor .setting-item-bool .setting-value-checkbox').first();
+  await box.waitFor({ timeout: 15000 });
+  await box.click();
+  await palette(page, 'View: Close Editor');
+  await page.locator('.tab.active:has-text("calc.py")').waitFor();
+}
+
+async function waitLensCount(page, n, timeout = 20000) {
+  const until = Date.now() + timeout;
+  let got;
+  while (Date.now() < until) {
+    got = (await lensTexts(page)).length;
+    if (got === n) return;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`${got} lenses shown, expected ${n}`);
+}
+
 async function main() {
   step('fixture repositories');
   buildRepo();
   buildRepo2();
-  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(
-    path.join(userData, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'ses.path': path.resolve(sesBin),
-        'ses.trace.server': 'messages',
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'security.workspace.trust.enabled': false,
-        'debug.allowBreakpointsEverywhere': true,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'window.restoreWindows': 'none',
-        'chat.commandCenter.enabled': false,
-        'editor.minimap.enabled': false,
-      },
-      null,
-      2,
-    ),
-  );
+  writeSettings({});
   const port = await freePort();
   fs.writeFileSync(path.join(scratch, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
@@ -444,6 +473,13 @@ async function run(page, port) {
   }
   await shot(page, '4-revenue-split');
   await page.keyboard.press('Escape');
+
+  // ses.lenses.enabled, unticked in the Settings editor, hides the lenses; ticked, they return.
+  await toggleLensSetting(page);
+  await waitLensCount(page, 0);
+  await toggleLensSetting(page);
+  await waitLenses(page, ['File: alice 75% · bob 25% · $10.00'], 30000);
+  step('ses.lenses.enabled');
   await clearNotifications(page);
   await palette(page, 'View: Close All Editors');
   step('hover, revenue record and split');
