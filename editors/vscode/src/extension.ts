@@ -95,6 +95,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
       window: {
         showDocument: async (params, next): Promise<ShowDocumentResult> => {
           if (pendingShows && params.external !== true) {
+            output.appendLine(`SES: the server shows ${params.uri}; opened with the rest of the switch`);
             pendingShows.push(params);
             return { success: true };
           }

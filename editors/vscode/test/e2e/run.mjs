@@ -386,6 +386,9 @@ async function main() {
     }
   } finally {
     if (browser) await browser.close().catch(() => {});
+    // The extension host writes its logs when its window goes away: give it a moment.
+    await new Promise((r) => setTimeout(r, 2000));
+    copyLogs();
     try {
       process.kill(-server.pid, 'SIGTERM');
     } catch {
@@ -396,7 +399,8 @@ async function main() {
     } catch {
       // no daemon running
     }
-    copyLogs();
+    const daemonLog = path.join(sesHome, 'log', 'daemon.log');
+    if (fs.existsSync(daemonLog)) fs.copyFileSync(daemonLog, path.join(artifacts, 'daemon.log'));
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -407,13 +411,11 @@ function copyLogs() {
   if (!fs.existsSync(logs)) return;
   const walk = (dir) =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
-  for (const f of walk(logs)) {
-    if (/exthost\.log$|SES\.log$|remoteagent\.log$/.test(f)) {
-      fs.copyFileSync(f, path.join(artifacts, path.basename(f)));
-    }
-  }
-  const daemonLog = path.join(sesHome, 'log', 'daemon.log');
-  if (fs.existsSync(daemonLog)) fs.copyFileSync(daemonLog, path.join(artifacts, 'daemon.log'));
+  // One extension host (and one SES output) per window: number them apart.
+  walk(logs)
+    .filter((f) => /exthost\.log$|SES\.log$|remoteagent\.log$/.test(f))
+    .sort()
+    .forEach((f, i) => fs.copyFileSync(f, path.join(artifacts, `${i}-${path.basename(f)}`)));
 }
 
 async function run(page, port) {
@@ -565,7 +567,7 @@ async function run(page, port) {
   await page.locator('.tab.active:has-text("util.py")').waitFor({ timeout: 20000 });
   await cursorIs(page, 4, 5);
   const tabs = await tabTitles(page);
-  if (!tabs.includes('calc.py') || tabs.includes('README.md')) {
+  if (JSON.stringify([...tabs].sort()) !== JSON.stringify(['calc.py', 'util.py'])) {
     throw new Error(`after switching to alpha the tabs are ${JSON.stringify(tabs)}`);
   }
   await page.locator('.statusbar-item', { hasText: 'alpha' }).first().waitFor({ timeout: 5000 });
