@@ -129,16 +129,21 @@ impl Interest {
 /// The interest key of a document URI or path: its path relative to `workdir` when it is
 /// inside, else the URI as given.
 pub fn key_for(uri_or_path: &str, workdir: &Path) -> String {
-    let path = match uri_or_path.strip_prefix("file://") {
-        Some(rest) => percent_decode(rest),
-        None => uri_or_path.to_owned(),
-    };
+    let path = uri_path(uri_or_path);
     match Path::new(&path).strip_prefix(workdir) {
         Ok(rel) => rel.to_string_lossy().into_owned(),
         Err(_) => match Path::new(&path).is_relative() {
             true => path,
             false => uri_or_path.to_owned(),
         },
+    }
+}
+
+/// The path a `file://` URI names (percent-decoded); anything else is returned as given.
+pub fn uri_path(uri_or_path: &str) -> String {
+    match uri_or_path.strip_prefix("file://") {
+        Some(rest) => percent_decode(rest),
+        None => uri_or_path.to_owned(),
     }
 }
 

@@ -47,7 +47,7 @@ use git2::{BranchType, FileMode, ObjectType, Oid, Repository, RepositoryState, S
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use interest::{Interest, InterestKind, key_for, order_documents};
+pub use interest::{Interest, InterestKind, key_for, order_documents, uri_path};
 pub use snapshot::{Counts, Untouched};
 
 use snapshot::{Snapshot, io_err};

@@ -12,6 +12,7 @@
 //! handler becomes an internal-error response.
 
 mod attribution;
+mod context;
 mod revenue;
 mod shapley;
 mod store;
@@ -54,6 +55,7 @@ pub struct Shared {
     pub identity: Identity,
     pub store: Arc<Store>,
     repos: Arc<attribution::Repos>,
+    contexts: Arc<context::Contexts>,
     started: Instant,
     socket: PathBuf,
     config: DaemonConfig,
@@ -90,6 +92,7 @@ pub async fn run(home: Home, config: DaemonConfig) -> anyhow::Result<()> {
         identity,
         store,
         repos,
+        contexts: Arc::default(),
         started: Instant::now(),
         socket: socket.clone(),
         config,
@@ -379,6 +382,15 @@ async fn dispatch(
     }
     if method.starts_with("revenue.") {
         if let Some(result) = revenue::dispatch(shared, method, params).await {
+            return result;
+        }
+        return Err(RpcError::new(
+            rpc::METHOD_NOT_FOUND,
+            format!("unknown method {method:?}"),
+        ));
+    }
+    if method.starts_with("context.") {
+        if let Some(result) = context::dispatch(&shared.contexts, method, params).await {
             return result;
         }
         return Err(RpcError::new(
