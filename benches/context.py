@@ -6,12 +6,15 @@ answer, excluding the socket and the editor's own work).
 The repository: FILES tracked files (default 2,000 in 40 directories, ~2 KiB each); two
 contexts on two branches, each with 50 modified files (30 unstaged edits, 10 staged, 10
 untracked, one 64 KiB binary among them) and an editor state of 100 open documents.
-Switches alternate between the two; captures re-capture the current one (a new version
+The objects of the base commit are packed (`git gc`), as in any repository that has
+lived a while. Switches alternate between the two; captures re-capture the current one (a new version
 each time, so pruning at 20 versions is part of the figure).
 
     python3 benches/context.py [--runs 200] [--files 2000] [--ses PATH]
 
-Without --ses it builds and uses the release binary. Prints p50/p95/max per operation.
+Without --ses it builds and uses the release binary. Prints p50/p95/max per operation:
+wall time in the daemon, its CPU time, and the time it was runnable but waited for a CPU
+(Linux schedstat), which on a shared, loaded machine is most of the wall time.
 """
 
 from __future__ import annotations
@@ -84,6 +87,8 @@ def main() -> int:
             (repo / p).write_text("".join(f"line {j} of {p}\n" for j in range(80)))
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "base")
+        # As real repositories are: their objects in a pack, not 2,000 loose files.
+        git(repo, "gc", "-q")
         daemon = subprocess.Popen([ses, "--home", str(home), "daemon", "--idle-timeout", "1h"],
                                   stderr=subprocess.DEVNULL)
         sock = home / "run" / "daemon.sock"
@@ -123,7 +128,12 @@ def main() -> int:
         git(repo, "stash", "-u", "-q")
         editors["other"] = make_context("other")
         git(repo, "stash", "drop", "-q")
-        switch, capture, rtt = [], [], []
+        if os.environ.get("SES_BENCH_PAUSE"):
+            # For profiling: attach to the daemon now (its pid is in the file named).
+            pathlib.Path(os.environ["SES_BENCH_PAUSE"]).write_text(str(daemon.pid))
+            import time as _t
+            _t.sleep(3)
+        switch, capture, rtt, switch_cpu, capture_cpu, waited = [], [], [], [], [], []
         cur = "other"
         import time
         for i in range(args.runs):
@@ -133,13 +143,18 @@ def main() -> int:
             rtt.append((time.perf_counter() - t) * 1000)
             assert r["files"] >= 100 and len(r["editor"]["documents"]) == 100, r["files"]
             switch.append(r["elapsed_ms"])
+            switch_cpu.append(r.get("cpu_ms", float("nan")))
+            waited.append(r.get("waited_ms", float("nan")))
             cur = nxt
         for i in range(args.runs):
             r = rpc.call("context.capture", {"repo": str(repo), "name": cur, "editor": editors[cur]})
             capture.append(r["elapsed_ms"])
+            capture_cpu.append(r.get("cpu_ms", float("nan")))
         out = {}
-        for name, xs in [("switch (daemon)", switch), ("switch (client round trip)", rtt),
-                         ("capture (daemon)", capture)]:
+        for name, xs in [("switch (daemon, wall)", switch), ("switch (daemon, cpu)", switch_cpu),
+                         ("switch (waiting for a cpu)", waited),
+                         ("switch (client round trip)", rtt),
+                         ("capture (daemon, wall)", capture), ("capture (daemon, cpu)", capture_cpu)]:
             out[name] = {"p50_ms": round(statistics.median(xs), 2), "p95_ms": round(pct(xs, 95), 2),
                          "max_ms": round(max(xs), 2), "runs": len(xs)}
             print(f"{name:28} p50 {out[name]['p50_ms']:7.2f} ms   p95 {out[name]['p95_ms']:7.2f} ms"

@@ -19,8 +19,10 @@
 //! and with unmerged paths; (2) saves the current context and reads it back from its ref;
 //! (3) plans the change and refuses before touching anything if an unsaved (ignored) file
 //! is in the way; (4) writes a journal ref `refs/ses/recover/<ms>` naming both versions;
-//! (5) rewrites only the files that differ, then the index, then HEAD; (6) snapshots the
-//! result and compares it with the target; only then (7) drops the journal.
+//! (5) rewrites only the files that differ, then the index, then HEAD; (6) reads every
+//! touched path and the index back and compares them with the target (the untouched ones
+//! were read a moment ago by the save and are equal in both); only then (7) drops the
+//! journal.
 //! A process killed at any moment leaves every byte in the working tree or under
 //! `refs/ses/`, and [`ContextRepo::recover`] puts the pre-switch state back.
 //!
@@ -976,20 +978,24 @@ impl ContextRepo {
             self.set_head(&target.head)
         };
         write_index().map_err(|e| interrupted(format!("writing the index or HEAD failed: {e}")))?;
-        let after = snapshot::take(&self.repo, true)
-            .map_err(|e| interrupted(format!("reading the result back failed: {e}")))?;
-        if after.worktree_tree != target.worktree || after.index_tree != target.index {
-            let differ = restore::plan(&self.repo, after.worktree_tree, target.worktree)
-                .map(|p| p.files())
-                .unwrap_or(0);
-            return Err(interrupted(format!(
-                "the result differs from the saved context ({differ} files; index {})",
-                if after.index_tree == target.index {
-                    "equal"
-                } else {
-                    "differs"
-                }
-            )));
+        restore::verify(&self.repo, &self.workdir, plan).map_err(|bad| {
+            interrupted(format!(
+                "the result differs from the saved context: {}",
+                bad.join("; ")
+            ))
+        })?;
+        let on_disk = || -> Result<Oid, ContextError> {
+            let mut index = git2::Index::open(&self.repo.path().join("index"))?;
+            Ok(index.write_tree_to(&self.repo)?)
+        };
+        match on_disk() {
+            Ok(t) if t == target.index => {}
+            Ok(_) => {
+                return Err(interrupted(
+                    "the index on disk differs from the saved one".into(),
+                ));
+            }
+            Err(e) => return Err(interrupted(format!("reading the index back failed: {e}"))),
         }
         Ok(plan.files())
     }

@@ -25,6 +25,9 @@ pub(super) struct Plan {
     removes: Vec<Vec<u8>>,
     /// Files and symlinks to write: path, blob, mode.
     pub(super) writes: Vec<(Vec<u8>, Oid, i32)>,
+    /// Files of the current tree rewritten in place (a regular file both sides): no new
+    /// inode, which on a busy ext4 costs more than the write.
+    overwrites: Vec<Vec<u8>>,
     /// Gitlinks that differ: submodules are never touched.
     pub submodules: BTreeSet<String>,
 }
@@ -74,6 +77,12 @@ pub(super) fn plan(repo: &Repository, from: Oid, to: Oid) -> Result<Plan, Contex
                 plan.writes.push((path, new.id(), i32::from(new.mode())));
             }
             Delta::Deleted if !old_link => plan.removes.push(path),
+            Delta::Modified
+                if is_file(old.mode()) && is_file(new.mode()) && !old_link && !new_link =>
+            {
+                plan.overwrites.push(path.clone());
+                plan.writes.push((path, new.id(), i32::from(new.mode())));
+            }
             Delta::Modified | Delta::Typechange => {
                 if !old_link {
                     plan.removes.push(path.clone());
@@ -87,8 +96,13 @@ pub(super) fn plan(repo: &Repository, from: Oid, to: Oid) -> Result<Plan, Contex
     }
     plan.removes.sort();
     plan.removes.dedup();
+    plan.overwrites.sort();
     plan.writes.sort();
     Ok(plan)
+}
+
+fn is_file(mode: FileMode) -> bool {
+    matches!(mode, FileMode::Blob | FileMode::BlobExecutable)
 }
 
 /// Refuses before anything changes if the plan would destroy bytes that are not saved: an
@@ -100,8 +114,9 @@ pub(super) fn check(
     from: &Snapshot,
 ) -> Result<(), Vec<(String, String)>> {
     let removing: HashSet<&[u8]> = plan.removes.iter().map(Vec::as_slice).collect();
+    let overwriting: HashSet<&[u8]> = plan.overwrites.iter().map(Vec::as_slice).collect();
     let mut problems = Vec::new();
-    for path in &plan.removes {
+    for path in plan.removes.iter().chain(&plan.overwrites) {
         if let Some(w) = from.written.get(path) {
             let full = workdir.join(OsStr::from_bytes(path));
             if let Ok(m) = fs::symlink_metadata(&full)
@@ -149,7 +164,8 @@ pub(super) fn check(
                     ));
                 }
             }
-            Ok(_) if removing.contains(path.as_slice()) => {}
+            Ok(_)
+                if removing.contains(path.as_slice()) || overwriting.contains(path.as_slice()) => {}
             Ok(_) => problems.push((lossy(path), "exists and is not saved (ignored?)".to_owned())),
         }
     }
@@ -209,8 +225,8 @@ pub(super) fn apply(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<()
         match fs::symlink_metadata(&full) {
             // `check` made sure it holds only files the plan removed: empty directories.
             Ok(m) if m.is_dir() => remove_empty_dirs(&full)?,
-            // Never write through a symlink.
-            Ok(m) if m.file_type().is_symlink() => {
+            // Never write through a symlink, nor into a file another name shares.
+            Ok(m) if m.file_type().is_symlink() || m.nlink() > 1 => {
                 fs::remove_file(&full).map_err(|e| io_err(&full, e))?
             }
             _ => {}
@@ -246,13 +262,16 @@ fn write_blob(
     exec: bool,
     buf: &mut [u8],
 ) -> Result<(), ContextError> {
+    // Written over in place and cut to length afterwards: truncating first would free
+    // and reallocate every block (and make ext4 flush the file on close).
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(false)
         .mode(if exec { 0o777 } else { 0o666 })
         .open(full)
         .map_err(|e| io_err(full, e))?;
+    let mut len = 0u64;
     match odb.reader(oid) {
         Ok((mut reader, _, ObjectType::Blob)) => loop {
             let n = reader.read(buf).map_err(|e| io_err(full, e))?;
@@ -260,13 +279,16 @@ fn write_blob(
                 break;
             }
             file.write_all(&buf[..n]).map_err(|e| io_err(full, e))?;
+            len += n as u64;
         },
         _ => {
             // Packed objects cannot be streamed by libgit2.
             let obj = odb.read(oid)?;
             file.write_all(obj.data()).map_err(|e| io_err(full, e))?;
+            len = obj.data().len() as u64;
         }
     }
+    file.set_len(len).map_err(|e| io_err(full, e))?;
     let meta = file.metadata().map_err(|e| io_err(full, e))?;
     let mode = meta.permissions().mode();
     let want = if exec {
@@ -278,4 +300,46 @@ fn write_blob(
         fs::set_permissions(full, fs::Permissions::from_mode(want)).map_err(|e| io_err(full, e))?;
     }
     Ok(())
+}
+
+/// Checks that every path the plan touched is as the target has it: written files hold
+/// the blob's bytes with its mode, links point where it says, removed paths are gone.
+/// Paths the plan did not touch were just saved and are not read again.
+pub(super) fn verify(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<(), Vec<String>> {
+    let mut bad = Vec::new();
+    let written: HashSet<&[u8]> = plan.writes.iter().map(|w| w.0.as_slice()).collect();
+    for path in &plan.removes {
+        if !written.contains(path.as_slice())
+            && fs::symlink_metadata(workdir.join(OsStr::from_bytes(path))).is_ok()
+        {
+            bad.push(format!("{} is still there", lossy(path)));
+        }
+    }
+    let odb = repo.odb().ok();
+    for (path, oid, mode) in &plan.writes {
+        let full = workdir.join(OsStr::from_bytes(path));
+        let ok = match fs::symlink_metadata(&full) {
+            Ok(m) if *mode == i32::from(FileMode::Link) => {
+                m.file_type().is_symlink()
+                    && fs::read_link(&full)
+                        .ok()
+                        .zip(odb.as_ref())
+                        .is_some_and(|(t, odb)| {
+                            odb.read(*oid)
+                                .is_ok_and(|b| b.data() == t.as_os_str().as_bytes())
+                        })
+            }
+            Ok(m) => {
+                let exec = m.permissions().mode() & 0o111 != 0;
+                m.is_file()
+                    && exec == (*mode == i32::from(FileMode::BlobExecutable))
+                    && Oid::hash_file(ObjectType::Blob, &full).is_ok_and(|h| h == *oid)
+            }
+            Err(_) => false,
+        };
+        if !ok {
+            bad.push(format!("{} does not hold what was saved", lossy(path)));
+        }
+    }
+    if bad.is_empty() { Ok(()) } else { Err(bad) }
 }

@@ -189,20 +189,40 @@ fn elapsed_ms(start: Instant) -> f64 {
     (start.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
+/// This thread's CPU time and time spent waiting for a CPU, in ns (Linux's schedstat);
+/// `None` where the kernel does not say.
+fn thread_sched() -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let mut it = s.split_whitespace();
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+/// Adds `elapsed_ms` (wall clock in the daemon), and where known `cpu_ms` (CPU time of the
+/// operation) and `waited_ms` (time it was runnable but waited for a CPU: on a loaded
+/// machine most of the wall time).
+fn add_timing(out: &mut Value, start: Instant, sched: Option<(u64, u64)>) {
+    out["elapsed_ms"] = json!(elapsed_ms(start));
+    if let (Some((cpu0, wait0)), Some((cpu1, wait1))) = (sched, thread_sched()) {
+        let ms = |ns: u64| (ns as f64 / 1e3).round() / 1e3;
+        out["cpu_ms"] = json!(ms(cpu1.saturating_sub(cpu0)));
+        out["waited_ms"] = json!(ms(wait1.saturating_sub(wait0)));
+    }
+}
+
 fn capture(contexts: &Contexts, params: Value) -> Result<Value, RpcError> {
     let p: NamedParams = parse(params)?;
-    let start = Instant::now();
+    let (start, sched) = (Instant::now(), thread_sched());
     let v = with_repo(contexts, &p.repo, |r| r.capture(&p.name, p.editor))?;
     let mut out = version_json(&v);
-    out["elapsed_ms"] = json!(elapsed_ms(start));
+    add_timing(&mut out, start, sched);
     Ok(out)
 }
 
 fn switch(contexts: &Contexts, params: Value) -> Result<Value, RpcError> {
     let p: NamedParams = parse(params)?;
-    let start = Instant::now();
+    let (start, sched) = (Instant::now(), thread_sched());
     let s = with_repo(contexts, &p.repo, |r| r.switch(&p.name, p.editor))?;
-    Ok(json!({
+    let mut out = json!({
         "name": s.name,
         "previous": s.previous,
         "noop": s.noop,
@@ -213,8 +233,9 @@ fn switch(contexts: &Contexts, params: Value) -> Result<Value, RpcError> {
         "notes": s.notes,
         "untouched": s.untouched,
         "editor": s.editor,
-        "elapsed_ms": elapsed_ms(start),
-    }))
+    });
+    add_timing(&mut out, start, sched);
+    Ok(out)
 }
 
 fn list(contexts: &Contexts, params: Value) -> Result<Value, RpcError> {
