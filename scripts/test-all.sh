@@ -18,8 +18,9 @@ mkdir -p "$CACHE"
 step() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the end-to-end tests use: setpriv (util-linux) runs a client as another
-# user; git builds fixture repositories.
-apt_needed=(util-linux git)
+# user; git builds fixture repositories; neovim is Neovim 0.7.2, the oldest version the
+# Neovim plugin supports (0.12 comes from PyPI, in the venv).
+apt_needed=(util-linux git neovim)
 missing=()
 for pkg in "${apt_needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -44,6 +45,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The Zed extension is built for WebAssembly (editors/zed, its own Cargo workspace).
+if ! rustup target list --installed | grep -qx wasm32-wasip1; then
+  step "rustup target add wasm32-wasip1 (the Zed extension)"
+  rustup target add wasm32-wasip1
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -55,6 +62,17 @@ cargo test --workspace --locked
 
 step "cargo build (the binary the end-to-end tests run)"
 cargo build --workspace --locked
+
+step "the Zed extension: fmt, clippy, tests, wasm32-wasip1 build"
+export SES_ZED_TARGET="$CACHE/target-zed"
+(
+  cd editors/zed
+  export CARGO_TARGET_DIR="$SES_ZED_TARGET"
+  cargo fmt -- --check
+  cargo clippy --locked --all-targets --target wasm32-wasip1 -- -D warnings
+  cargo test --locked
+  cargo build --locked --release --target wasm32-wasip1
+)
 
 step "end-to-end tests (pytest)"
 export SES_BIN="$CARGO_TARGET_DIR/debug/ses"

@@ -115,6 +115,16 @@ pub enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Print a Helix languages.toml that adds `ses` to languages, keeping Helix's own servers
+    ///
+    /// A `[[language]]`'s `language-servers` list replaces Helix's defaults, so each entry
+    /// lists the language's default servers (from the Helix release named in the output)
+    /// followed by `ses`. See editors/helix/README.md.
+    HelixConfig {
+        /// Only these languages, by Helix name (e.g. rust,python,typescript) [default: all]
+        #[arg(long, value_delimiter = ',', value_name = "LANG,...")]
+        languages: Option<Vec<String>>,
+    },
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]

@@ -20,7 +20,10 @@ def rpc_lines(sock_path, lines: list[bytes], expect: int) -> list[dict]:
         s.settimeout(20)
         s.connect(str(sock_path))
         for line in lines:
-            s.sendall(line)
+            try:
+                s.sendall(line)
+            except BrokenPipeError:
+                break  # refused: the daemon's answer is still there to read
         f = s.makefile("rb")
         return [json.loads(f.readline()) for _ in range(expect)]
 

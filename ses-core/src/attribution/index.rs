@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use git2::{Delta, DiffOptions, FileMode, Mailmap, Oid, Repository, Sort};
 
-use super::lines::{blob as find_blob, count_lines, match_changed_lines, unchanged_between};
+use super::lines::{blob as find_blob, count_lines, guess_changed_lines, unchanged_between};
 use super::renames::{Side, Similarity};
 use super::{AttributionError, Result};
 
@@ -406,7 +406,10 @@ impl Index {
             return Ok(owners.clone());
         }
         let mut owners: Vec<Option<CommitIx>> = vec![None; f.lines];
-        for (origin, map) in found.iter().zip(&f.maps) {
+        // Unchanged lines first, against every parent; then, for an ignored commit, the
+        // lines still unplaced go to the lines each parent's guesses name, parents in
+        // order — git blame's ordinary passes come before its ignored-commit passes.
+        for (origin, map) in found.iter().cycle().zip(f.maps.iter().chain(&f.guesses)) {
             let (Some(origin), Some(map)) = (origin, map) else {
                 continue;
             };
@@ -445,6 +448,9 @@ struct FilePlan {
     /// Per parent: for each line, the line of that parent's version it is unchanged from;
     /// `None` for parents with no version, or whose blob an earlier parent already has.
     maps: Vec<Option<Vec<Option<u32>>>>,
+    /// For an ignored commit, per parent (as `maps`): for each changed line, the line of
+    /// that parent's version blame passes it to. Empty for other commits.
+    guesses: Vec<Option<Vec<Option<u32>>>>,
 }
 
 /// Plans the commits of a walk on worker threads, handing them out in walk order.
@@ -512,7 +518,7 @@ impl Planner {
 
 /// The plan of one commit: what changed against each parent and the line maps it needs.
 /// `ignored`: the commit is in `.git-blame-ignore-revs`, so its changed lines take the
-/// owner of the parent line they most resemble (see [`match_changed_lines`]).
+/// owner of the parent line git blame passes them to (see [`guess_changed_lines`]).
 fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid], ignored: bool) -> Result<CommitPlan> {
     let commit = repo
         .find_commit(id)
@@ -535,6 +541,7 @@ fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid], ignored: bool) -> Re
                 origins: Vec::new(),
                 whole_from: None,
                 maps: Vec::new(),
+                guesses: Vec::new(),
             });
         }
         return Ok(CommitPlan {
@@ -584,25 +591,28 @@ fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid], ignored: bool) -> Re
             })
         });
         let mut maps = Vec::with_capacity(parents.len());
+        let mut guesses = Vec::new();
         if whole_from.is_none() {
             let new = find_blob(repo, blob).map_err(AttributionError::git("read a blob"))?;
             let mut tried: Vec<Oid> = Vec::new();
             for b in &blobs {
-                let map = match b {
+                let (map, guess) = match b {
                     Some(old) if !tried.contains(old) => {
                         tried.push(*old);
                         let old =
                             find_blob(repo, *old).map_err(AttributionError::git("read a blob"))?;
-                        let mut map = unchanged_between(repo, &old, &new)
+                        let map = unchanged_between(repo, &old, &new)
                             .map_err(AttributionError::git("diff two blobs"))?;
-                        if ignored {
-                            match_changed_lines(&mut map, old.content(), new.content());
-                        }
-                        Some(map)
+                        let guess = ignored
+                            .then(|| guess_changed_lines(&map, old.content(), new.content()));
+                        (Some(map), guess)
                     }
-                    _ => None,
+                    _ => (None, None),
                 };
                 maps.push(map);
+                if ignored {
+                    guesses.push(guess);
+                }
             }
         }
         files.push(FilePlan {
@@ -612,6 +622,7 @@ fn plan_commit(repo: &Repository, id: Oid, parents: &[Oid], ignored: bool) -> Re
             origins,
             whole_from,
             maps,
+            guesses,
         });
     }
     Ok(CommitPlan {

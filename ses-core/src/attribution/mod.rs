@@ -17,6 +17,7 @@ mod renames;
 pub mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
@@ -208,6 +209,30 @@ pub struct SymbolShare {
     pub authors: Vec<SymbolAuthor>,
     /// Lines of the symbol that are not committed yet (credited to the local user).
     pub uncommitted: u32,
+}
+
+/// The split of some lines among people.
+struct Shares {
+    authors: Vec<SymbolAuthor>,
+    uncommitted: u32,
+}
+
+/// An editor buffer's attribution: see [`RepoAttribution::text_attribution`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextAttribution {
+    /// The owner of each line, 1-based as `git blame` numbers them.
+    pub lines: Vec<LineOwner>,
+    /// Everyone with a line in the text, by credit (highest first), then email.
+    pub authors: Vec<SymbolAuthor>,
+    /// Lines not committed yet (credited to the local user).
+    pub uncommitted: u32,
+    pub symbols: Vec<SymbolShare>,
+}
+
+/// The grammar for a repository path, if SES has one.
+fn language_of(path: &[u8]) -> Option<crate::symbols::Language> {
+    use std::os::unix::ffi::OsStrExt;
+    crate::symbols::Language::from_path(Path::new(std::ffi::OsStr::from_bytes(path)))
 }
 
 /// A repository opened for attribution, with its index.
@@ -509,86 +534,124 @@ impl RepoAttribution {
         path: &[u8],
         text: Option<&[u8]>,
     ) -> Result<Vec<SymbolShare>> {
-        use std::os::unix::ffi::OsStrExt;
-        let Some(language) =
-            crate::symbols::Language::from_path(Path::new(std::ffi::OsStr::from_bytes(path)))
-        else {
+        if language_of(path).is_none() {
             return Ok(Vec::new());
-        };
+        }
         let (lines, text) = match text {
             Some(text) => (self.blame_text(path, text)?, text.to_vec()),
             None => (self.blame(rev, path)?, self.file_at(rev, path)?),
         };
         let ex = self.exclusions(rev)?;
-        let symbols = crate::symbols::symbols(language, &text).map_err(|error| {
-            AttributionError::Symbols {
-                path: String::from_utf8_lossy(path).into_owned(),
-                error,
-            }
-        })?;
+        Ok(self.shares_of(path, &text, &lines, &ex)?.1)
+    }
+
+    /// What an editor shows for a buffer: each line's owner (uncommitted lines are the
+    /// local user's), the whole text's split and each symbol's. Bots and the other
+    /// exclusions are those of HEAD (none in a repository without commits).
+    pub fn text_attribution(&mut self, path: &[u8], text: &[u8]) -> Result<TextAttribution> {
+        let lines = self.blame_text(path, text)?;
+        let ex = match self.repo.head().ok().and_then(|h| h.target()) {
+            Some(head) => self.exclusions(head)?,
+            None => Exclusions::new(&AttributionConfig::default())
+                .map_err(AttributionError::Internal)?,
+        };
+        let (file, symbols) = self.shares_of(path, text, &lines, &ex)?;
+        Ok(TextAttribution {
+            lines,
+            authors: file.authors,
+            uncommitted: file.uncommitted,
+            symbols,
+        })
+    }
+
+    /// The split of the whole text and of each symbol, from the owners of its lines.
+    fn shares_of(
+        &self,
+        path: &[u8],
+        text: &[u8],
+        lines: &[LineOwner],
+        ex: &Exclusions,
+    ) -> Result<(Shares, Vec<SymbolShare>)> {
+        let symbols = match language_of(path) {
+            Some(language) => crate::symbols::symbols(language, text).map_err(|error| {
+                AttributionError::Symbols {
+                    path: String::from_utf8_lossy(path).into_owned(),
+                    error,
+                }
+            })?,
+            None => Vec::new(),
+        };
         let mailmap = self
             .repo
             .mailmap()
             .map_err(AttributionError::git("read .mailmap"))?;
-        // Each line's people: the author first, then co-authors.
+        // Each line's people: the author first, then co-authors; bots left out.
         let mut people_of: BTreeMap<Oid, Vec<Person>> = BTreeMap::new();
         let line_people: Vec<Vec<Person>> = lines
             .iter()
             .map(|l| {
-                if l.commit.is_zero() {
-                    return vec![l.author.clone()];
-                }
-                people_of
-                    .entry(l.commit)
-                    .or_insert_with(|| match self.index.commit_by_id(l.commit) {
-                        Some(info) => commit_people(info, &mailmap),
-                        None => vec![l.author.clone()],
-                    })
-                    .clone()
+                let people = if l.commit.is_zero() {
+                    vec![l.author.clone()]
+                } else {
+                    people_of
+                        .entry(l.commit)
+                        .or_insert_with(|| match self.index.commit_by_id(l.commit) {
+                            Some(info) => commit_people(info, &mailmap),
+                            None => vec![l.author.clone()],
+                        })
+                        .clone()
+                };
+                people.into_iter().filter(|p| !ex.is_bot(p)).collect()
             })
             .collect();
-        Ok(symbols
+        let shares = |range: Range<usize>| -> Shares {
+            let mut by_email: BTreeMap<&str, SymbolAuthor> = BTreeMap::new();
+            let mut uncommitted = 0;
+            for i in range.start..range.end.min(lines.len()) {
+                if lines[i].commit.is_zero() {
+                    uncommitted += 1;
+                }
+                let share = 1.0 / line_people[i].len().max(1) as f64;
+                for (k, p) in line_people[i].iter().enumerate() {
+                    let entry = by_email
+                        .entry(p.email.as_str())
+                        .or_insert_with(|| SymbolAuthor {
+                            person: p.clone(),
+                            lines: 0,
+                            credit: 0.0,
+                        });
+                    // The first person of a line is its commit's author; that is whom
+                    // `git blame` names.
+                    if k == 0 && lines[i].author.email == p.email {
+                        entry.lines += 1;
+                    }
+                    entry.credit += share;
+                }
+            }
+            let mut authors: Vec<SymbolAuthor> = by_email.into_values().collect();
+            authors.sort_by(|a, b| {
+                b.credit
+                    .total_cmp(&a.credit)
+                    .then_with(|| a.person.email.cmp(&b.person.email))
+            });
+            Shares {
+                authors,
+                uncommitted,
+            }
+        };
+        let file = shares(0..lines.len());
+        let symbols = symbols
             .into_iter()
             .map(|symbol| {
-                let mut by_email: BTreeMap<String, SymbolAuthor> = BTreeMap::new();
-                let mut uncommitted = 0;
-                let range =
-                    symbol.lines.start as usize..(symbol.lines.end as usize).min(lines.len());
-                for i in range {
-                    if lines[i].commit.is_zero() {
-                        uncommitted += 1;
-                    }
-                    let who: Vec<&Person> =
-                        line_people[i].iter().filter(|p| !ex.is_bot(p)).collect();
-                    let share = 1.0 / who.len().max(1) as f64;
-                    for (k, p) in who.into_iter().enumerate() {
-                        let entry =
-                            by_email
-                                .entry(p.email.clone())
-                                .or_insert_with(|| SymbolAuthor {
-                                    person: p.clone(),
-                                    lines: 0,
-                                    credit: 0.0,
-                                });
-                        if k == 0 {
-                            entry.lines += 1;
-                        }
-                        entry.credit += share;
-                    }
-                }
-                let mut authors: Vec<SymbolAuthor> = by_email.into_values().collect();
-                authors.sort_by(|a, b| {
-                    b.credit
-                        .total_cmp(&a.credit)
-                        .then_with(|| a.person.email.cmp(&b.person.email))
-                });
+                let s = shares(symbol.lines.start as usize..symbol.lines.end as usize);
                 SymbolShare {
                     symbol,
-                    authors,
-                    uncommitted,
+                    authors: s.authors,
+                    uncommitted: s.uncommitted,
                 }
             })
-            .collect())
+            .collect();
+        Ok((file, symbols))
     }
 
     /// The contribution graph of `rev`: people, the commits that own lines now, files

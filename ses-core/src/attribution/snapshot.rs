@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::index::{CommitInfo, FileOwners, Index, Person, TreeState, apply_mailmap};
 
 /// Bump when the format or the attribution rules change: older snapshots are rebuilt.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 const MAGIC: &str = "ses-attribution-index";
 
 #[derive(Serialize, Deserialize)]

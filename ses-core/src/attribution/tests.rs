@@ -771,3 +771,74 @@ fn ignored_revisions_are_looked_through_as_git_blame_does() {
         ]
     );
 }
+
+#[test]
+fn reformats_that_split_join_and_move_lines_match_git_blame_when_ignored() {
+    let mut f = Fixture::new();
+    f.write(
+        "src/calc.rs",
+        "fn total(items: &[Item], rate: f64) -> f64 { items.iter().map(|i| i.price * rate).sum() }\n\
+         fn label(name: &str) -> String { format!(\"item: {name}\") }\n\
+         const LIMIT: usize = 10;\n\
+         fn check(n: usize) -> bool {\n\
+         n < LIMIT\n\
+         }\n",
+    );
+    f.write("README", "Calc\n====\nAdds things up.\n");
+    f.commit("Alice", "base");
+    f.write(
+        "src/calc.rs",
+        "fn total(items: &[Item], rate: f64) -> f64 { items.iter().map(|i| i.price * rate * 2.0).sum() }\n\
+         fn label(name: &str) -> String { format!(\"item: {name}\") }\n\
+         const LIMIT: usize = 12;\n\
+         fn check(n: usize) -> bool {\n\
+         n < LIMIT && n > 0\n\
+         }\n",
+    );
+    f.commit("Bob", "tweaks");
+    // The reformat: long lines split, short ones joined, everything re-indented, a
+    // function moved below another, and one line that is new.
+    f.write(
+        "src/calc.rs",
+        "fn label(name: &str) -> String {\n    format!(\"item: {name}\")\n}\n\
+         \n\
+         fn total(items: &[Item], rate: f64) -> f64 {\n    items\n        .iter()\n        .map(|i| i.price * rate * 2.0)\n        .sum()\n}\n\
+         const LIMIT: usize = 12;\n\
+         fn check(n: usize) -> bool { n < LIMIT && n > 0 }\n\
+         // formatted by fmt\n",
+    );
+    f.write("README", "# Calc\n\nAdds things up.\n");
+    let reformat = f.commit("Fmt", "reformat");
+    // A second ignored commit right after the first: git refreshes what it matched.
+    f.write(
+        "src/calc.rs",
+        "fn label(name: &str) -> String {\n    format!(\"item: {name}\")\n}\n\
+         \n\
+         fn total(items: &[Item], rate: f64) -> f64 {\n    items.iter().map(|i| i.price * rate * 2.0).sum()\n}\n\
+         \n\
+         const LIMIT: usize = 12;\n\
+         \n\
+         fn check(n: usize) -> bool {\n    n < LIMIT && n > 0\n}\n\
+         // formatted by fmt\n",
+    );
+    let again = f.commit("Fmt", "reformat again");
+    // An ignored merge whose resolution rewrites one line and takes another from the
+    // second parent: that line is the second parent's even though it also resembles a
+    // line of the first (git passes unchanged lines before it guesses).
+    f.git(&["checkout", "-q", "-b", "side"]);
+    f.write("README", "# Calc\n\nAdds things up, fast.\n");
+    f.commit("Carol", "side: readme");
+    f.git(&["checkout", "-q", "main"]);
+    f.write("README", "# Calc\n\nAdds things up exactly.\n");
+    f.commit("Dave", "main: readme");
+    f.git_may_fail(&["merge", "--no-ff", "--no-commit", "side"]);
+    f.write("README", "# CALC\n\nAdds things up, fast.\nLicense: MIT\n");
+    let merge = f.commit("Erin", "merge side");
+    f.write(
+        ".git-blame-ignore-revs",
+        &format!("{reformat}\n{again}\n{merge}\n"),
+    );
+    f.commit("Alice", "ignore the formatting");
+    f.git(&["config", "blame.ignoreRevsFile", ".git-blame-ignore-revs"]);
+    f.assert_parity();
+}

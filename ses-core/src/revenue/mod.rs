@@ -402,11 +402,80 @@ pub fn split(store: &Store, repo: &mut RepoAttribution, currency: Option<&str>) 
     })
 }
 
+/// What the code itself has earned at HEAD: each record's amount divided among the
+/// files and symbols of its target's dependency closure (the first half of [`split`],
+/// before each part goes to its authors), summed per currency and graph node id
+/// (`file:PATH`, `symbol:PATH#NAME@LINE`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Earnings {
+    /// Currency → node id → minor units.
+    pub by_node: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Records whose target is no longer at HEAD, so they are not counted.
+    pub skipped: usize,
+}
+
+/// The [`Earnings`] of every record of the repository; empty when there are none.
+pub fn earnings(store: &Store, repo: &mut RepoAttribution) -> Result<Earnings> {
+    let ids = record_ids(store, repo)?;
+    let mut out = Earnings::default();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let head = repo.resolve("HEAD")?;
+    let graph = repo.graph(head, &mut |_, _| {})?;
+    for id in &ids {
+        let record = load_record(store, id)?;
+        match member_amounts(&graph, &record) {
+            Ok(parts) => {
+                let by_node = out.by_node.entry(record.currency.clone()).or_default();
+                for (node, amount) in parts {
+                    *by_node.entry(node).or_default() += amount;
+                }
+            }
+            Err(RevenueError::UnknownTarget { .. } | RevenueError::NobodyToPay { .. }) => {
+                out.skipped += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 /// One record's money by author email.
 fn split_record(
     graph: &crate::graph::ContributionGraph,
     record: &Record,
     names: &mut BTreeMap<String, String>,
+) -> Result<Vec<(String, i64)>> {
+    let edges = graph.edges();
+    let mut out = Vec::new();
+    for (member, amount) in member_amounts(graph, record)? {
+        let authors: Vec<(String, u64)> = edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Authored && e.to == member)
+            .map(|e| {
+                let email = e.from.trim_start_matches("person:").to_owned();
+                if let Some(n) = graph.get(e.from) {
+                    names.insert(email.clone(), n.label.clone());
+                }
+                (email, (e.weight * CREDIT_UNIT).round() as u64)
+            })
+            .filter(|(_, w)| *w > 0)
+            .collect();
+        if authors.is_empty() {
+            return Err(RevenueError::NobodyToPay {
+                target: member.trim_start_matches("file:").to_owned(),
+            });
+        }
+        out.extend(shapley::split_minor_integer(amount, &authors)?);
+    }
+    Ok(out)
+}
+
+/// One record's money by member of its game: files and the symbol it names.
+fn member_amounts(
+    graph: &crate::graph::ContributionGraph,
+    record: &Record,
 ) -> Result<Vec<(String, i64)>> {
     let file_id = format!("file:{}", record.target.path);
     // The contribution node: the file, or the symbol named (its line number may have moved).
@@ -472,29 +541,7 @@ fn split_record(
             target: record.target.shown(),
         });
     }
-    let per_member = shapley::split_minor_integer(record.amount_minor, &weights)?;
-    let mut out = Vec::new();
-    for (member, amount) in per_member {
-        let authors: Vec<(String, u64)> = edges
-            .iter()
-            .filter(|e| e.kind == EdgeKind::Authored && e.to == member)
-            .map(|e| {
-                let email = e.from.trim_start_matches("person:").to_owned();
-                if let Some(n) = graph.get(e.from) {
-                    names.insert(email.clone(), n.label.clone());
-                }
-                (email, (e.weight * CREDIT_UNIT).round() as u64)
-            })
-            .filter(|(_, w)| *w > 0)
-            .collect();
-        if authors.is_empty() {
-            return Err(RevenueError::NobodyToPay {
-                target: member.trim_start_matches("file:").to_owned(),
-            });
-        }
-        out.extend(shapley::split_minor_integer(amount, &authors)?);
-    }
-    Ok(out)
+    Ok(shapley::split_minor_integer(record.amount_minor, &weights)?)
 }
 
 /// A record as shown to people (and in `--json` listings).
@@ -599,6 +646,22 @@ mod tests {
         // The same records at the same revision: the same receipt.
         let again = split(&e.store, &mut r, None).unwrap();
         assert_eq!(again.receipt, s.receipt);
+
+        // What the code earned, before the authors' part: the same 556/445 and 300.
+        let earned = earnings(&e.store, &mut r).unwrap();
+        assert_eq!(earned.skipped, 0);
+        let usd: Vec<(String, i64)> = earned.by_node["USD"]
+            .iter()
+            .map(|(k, v)| (k.split('@').next().unwrap().to_owned(), *v))
+            .collect();
+        assert_eq!(
+            usd,
+            vec![
+                ("file:src/lib.rs".to_owned(), 556),
+                ("file:src/util.rs".to_owned(), 445),
+                ("symbol:src/util.rs#go".to_owned(), 300),
+            ]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod attribution;
 pub mod context;
 pub mod daemon;
+pub mod helix;
 pub mod lsp;
 pub mod revenue;
 pub mod shapley;

@@ -96,6 +96,18 @@ struct NamedParams {
     editor: Option<Value>,
 }
 
+/// `context.capture`: without a name, the current context is saved.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaptureParams {
+    #[serde(flatten)]
+    repo: RepoParam,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    editor: Option<Value>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RecoverParams {
@@ -210,9 +222,15 @@ fn add_timing(out: &mut Value, start: Instant, sched: Option<(u64, u64)>) {
 }
 
 fn capture(contexts: &Contexts, params: Value) -> Result<Value, RpcError> {
-    let p: NamedParams = parse(params)?;
+    let p: CaptureParams = parse(params)?;
     let (start, sched) = (Instant::now(), thread_sched());
-    let v = with_repo(contexts, &p.repo, |r| r.capture(&p.name, p.editor))?;
+    let v = with_repo(contexts, &p.repo, |r| {
+        let name = match p.name {
+            Some(n) => n,
+            None => r.current_name()?,
+        };
+        r.capture(&name, p.editor)
+    })?;
     let mut out = version_json(&v);
     add_timing(&mut out, start, sched);
     Ok(out)

@@ -11,11 +11,12 @@
 //! message gets a JSON-RPC error and never ends the connection or the daemon; a panic in a
 //! handler becomes an internal-error response.
 
-mod attribution;
-mod context;
+pub(crate) mod attribution;
+pub(crate) mod context;
 mod revenue;
 mod shapley;
 mod store;
+mod watcher;
 
 use std::io;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -31,7 +32,7 @@ use ses_core::home::Home;
 use ses_core::identity::Identity;
 use ses_core::instance::InstanceLock;
 use ses_core::store::Store;
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -54,8 +55,15 @@ pub struct Shared {
     pub home: Home,
     pub identity: Identity,
     pub store: Arc<Store>,
-    repos: Arc<attribution::Repos>,
-    contexts: Arc<context::Contexts>,
+    pub(crate) repos: Arc<attribution::Repos>,
+    /// Working contexts, per working tree.
+    pub(crate) contexts: Arc<context::Contexts>,
+    /// What recorded revenue has earned, per repository (for lenses).
+    pub(crate) earnings: crate::lsp::analysis::EarningsCache,
+    /// Repository changes, for every editor session.
+    pub(crate) watchers: watcher::Watchers,
+    /// Source of unique progress tokens across sessions.
+    tokens: std::sync::atomic::AtomicU64,
     started: Instant,
     socket: PathBuf,
     config: DaemonConfig,
@@ -93,6 +101,9 @@ pub async fn run(home: Home, config: DaemonConfig) -> anyhow::Result<()> {
         store,
         repos,
         contexts: Arc::default(),
+        earnings: Default::default(),
+        watchers: Default::default(),
+        tokens: Default::default(),
         started: Instant::now(),
         socket: socket.clone(),
         config,
@@ -222,6 +233,15 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
             let _ = write
                 .write_all(&rpc::response_line(Value::Null, Err(err)))
                 .await;
+            // Closing with the peer's request unread would reset the connection and could
+            // destroy the refusal before it is read: end our side, then drain a little.
+            let _ = write.shutdown().await;
+            let mut read = read;
+            let _ = tokio::time::timeout(
+                Duration::from_secs(1),
+                tokio::io::copy(&mut (&mut read).take(1 << 20), &mut tokio::io::sink()),
+            )
+            .await;
             return;
         }
         Err(e) => {
@@ -364,8 +384,16 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream, owner: u32) {
     }
 }
 
+impl Shared {
+    /// A number no other call returns, for progress tokens.
+    pub(crate) fn next_token(&self) -> u64 {
+        self.tokens
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// The daemon's methods. Each returns plain JSON; errors carry a message for the user.
-async fn dispatch(
+pub(crate) async fn dispatch(
     shared: &Arc<Shared>,
     method: &str,
     params: Value,

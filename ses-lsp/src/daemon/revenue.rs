@@ -72,7 +72,7 @@ pub async fn dispatch(
 
 fn record(shared: &Shared, params: Value) -> Result<Value, RpcError> {
     let p: RecordParams = parse(params)?;
-    let (_, repo) = shared.repos.get(&p.repo)?;
+    let (top, repo) = shared.repos.get(&p.repo)?;
     let mut repo = repo.lock().unwrap_or_else(|e| e.into_inner());
     let id = revenue::record(
         &shared.store,
@@ -85,6 +85,8 @@ fn record(shared: &Shared, params: Value) -> Result<Value, RpcError> {
     )
     .map_err(revenue_error)?;
     let rec = revenue::load_record(&shared.store, &id).map_err(revenue_error)?;
+    // Lenses show what code has earned: every editor on this repository refreshes.
+    shared.watchers.changed(&top);
     Ok(json!({"id": id.to_string(), "record": revenue::describe(&rec)}))
 }
 
