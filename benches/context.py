@@ -10,7 +10,7 @@ The objects of the base commit are packed (`git gc`), as in any repository that 
 lived a while. Switches alternate between the two; captures re-capture the current one (a new version
 each time, so pruning at 20 versions is part of the figure).
 
-    python3 benches/context.py [--runs 200] [--files 2000] [--ses PATH]
+    python3 benches/context.py [--runs 200] [--files 2000] [--ses PATH] [--dir /tmp]
 
 Without --ses it builds and uses the release binary. Prints p50/p95/max per operation:
 wall time in the daemon, its CPU time, and the time it was runnable but waited for a CPU
@@ -68,6 +68,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--ses")
+    ap.add_argument("--dir", default="/tmp",
+                    help="where the repository and home live (e.g. /dev/shm for tmpfs)")
     args = ap.parse_args()
     ses = args.ses
     if not ses:
@@ -75,7 +77,7 @@ def main() -> int:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "ses-lsp"], cwd=ROOT, check=True)
         ses = str(target / "release" / "ses")
     rng = random.Random(1)
-    w = pathlib.Path(tempfile.mkdtemp(prefix="ses-ctxbench-", dir="/tmp"))
+    w = pathlib.Path(tempfile.mkdtemp(prefix="ses-ctxbench-", dir=args.dir))
     home, repo = w / "home", w / "repo"
     daemon = None
     try:

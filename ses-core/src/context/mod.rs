@@ -6,10 +6,13 @@
 //! * `index/` — the index as a tree (what is staged);
 //! * `worktree/` — the working tree as a tree: tracked files as they are on disk (deleted
 //!   ones absent) plus untracked, not ignored files, bytes raw, modes kept;
-//! * `meta.json` — name, version, time, the repository's identity (an id in
-//!   `<commondir>/ses/id` and its root commit), HEAD (branch and/or commit), counts,
-//!   paths left alone (submodules, nested repositories) and the degree-of-interest model;
 //! * `editor.json` — the editor's state as the client gave it (opaque JSON).
+//!
+//! Its message carries, as JSON after the title line, the name, version, time, the
+//! repository's identity (an id in `<commondir>/ses/id` and its root commit), HEAD (branch
+//! and/or commit), counts, paths left alone (submodules, nested repositories) and the
+//! degree-of-interest model — in the message rather than a blob so a save writes one
+//! object less (`git log` shows it).
 //!
 //! Its parent is the HEAD commit, so the commit a context stands on lives as long as the
 //! context, even when its branch is deleted. The current context's name is kept per working
@@ -167,7 +170,7 @@ pub struct RepoIdentity {
     pub roots: Vec<String>,
 }
 
-/// What `meta.json` of a version holds.
+/// What a version's commit message carries (as JSON, after its title line).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
     pub format: u32,
@@ -612,15 +615,30 @@ impl ContextRepo {
 
     fn load(&self, name: &str, v: VersionRef) -> Result<Version, ContextError> {
         let refname = v.refname(name);
-        let meta = self.read_json(v.commit, "meta.json", &refname)?;
-        let meta: Meta = serde_json::from_value(meta).map_err(|e| ContextError::Corrupt {
-            refname: refname.clone(),
-            detail: format!("meta.json: {e}"),
-        })?;
+        let meta = self.read_message(v.commit, &refname)?;
         Ok(Version {
             refname,
             commit: v.commit,
             meta,
+        })
+    }
+
+    /// The JSON a version or journal commit carries in its message, after the title line
+    /// and a blank line (so `git log` shows it, and no blob is written per save).
+    fn read_message<T: for<'de> Deserialize<'de>>(
+        &self,
+        commit: Oid,
+        refname: &str,
+    ) -> Result<T, ContextError> {
+        let commit = self.repo.find_commit(commit)?;
+        let body = commit
+            .message_bytes()
+            .splitn(2, |&b| b == b'\n')
+            .nth(1)
+            .unwrap_or_default();
+        serde_json::from_slice(body).map_err(|e| ContextError::Corrupt {
+            refname: refname.to_owned(),
+            detail: format!("the commit message is not the expected JSON: {e}"),
         })
     }
 
@@ -789,14 +807,9 @@ impl ContextRepo {
             has_editor: editor.is_some(),
             editor_from,
         };
-        let meta_bytes =
-            serde_json::to_vec_pretty(&meta).expect("invariant: the meta always serialises");
+        let meta_json =
+            serde_json::to_string_pretty(&meta).expect("invariant: the meta always serialises");
         let mut tb = self.repo.treebuilder(None)?;
-        tb.insert(
-            "meta.json",
-            self.repo.blob(&meta_bytes)?,
-            FileMode::Blob.into(),
-        )?;
         if let Some(e) = &editor {
             let bytes = serde_json::to_vec(e).expect("invariant: a Value always serialises");
             tb.insert(
@@ -813,7 +826,7 @@ impl ContextRepo {
             None => None,
         };
         let sig = Signature::now("ses", "ses@localhost")?;
-        let message = format!("ses context {name:?} version {version} ({reason})\n");
+        let message = format!("ses context {name:?} version {version} ({reason})\n{meta_json}\n");
         let commit = self.repo.commit(
             None,
             &sig,
@@ -927,7 +940,7 @@ impl ContextRepo {
             (None, None) => {
                 return Err(ContextError::Corrupt {
                     refname: v.refname.clone(),
-                    detail: "meta.json names neither a branch nor a commit".into(),
+                    detail: "its metadata names neither a branch nor a commit".into(),
                 });
             }
         };
@@ -1001,20 +1014,15 @@ impl ContextRepo {
     }
 
     fn write_journal(&self, p: &Pending, parents: &[Oid]) -> Result<String, ContextError> {
-        let bytes = serde_json::to_vec_pretty(p).expect("invariant: a journal serialises");
-        let mut tb = self.repo.treebuilder(None)?;
-        tb.insert(
-            "journal.json",
-            self.repo.blob(&bytes)?,
-            FileMode::Blob.into(),
-        )?;
-        let tree = self.repo.find_tree(tb.write()?)?;
+        let json = serde_json::to_string_pretty(p).expect("invariant: a journal serialises");
+        // Everything is in the message and the parents; the tree is the empty one.
+        let tree = self.repo.find_tree(self.repo.treebuilder(None)?.write()?)?;
         let parents = parents
             .iter()
             .map(|o| self.repo.find_commit(*o))
             .collect::<Result<Vec<_>, _>>()?;
         let sig = Signature::now("ses", "ses@localhost")?;
-        let msg = format!("ses switch {:?} → {:?}\n", p.from, p.to);
+        let msg = format!("ses switch {:?} → {:?}\n{json}\n", p.from, p.to);
         let commit = self.repo.commit(
             None,
             &sig,
@@ -1231,14 +1239,7 @@ impl ContextRepo {
             let (Some(refname), Some(commit)) = (r.name().ok(), r.target()) else {
                 continue;
             };
-            let p: Pending =
-                serde_json::from_value(self.read_json(commit, "journal.json", refname)?).map_err(
-                    |e| ContextError::Corrupt {
-                        refname: refname.to_owned(),
-                        detail: format!("journal.json: {e}"),
-                    },
-                )?;
-            out.push(p);
+            out.push(self.read_message::<Pending>(commit, refname)?);
         }
         out.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id)));
         Ok(out)
@@ -1271,13 +1272,7 @@ impl ContextRepo {
         self.check_state()?;
         let saved_commit = Oid::from_str(&p.saved)?;
         let refname = format!("{RECOVER}{}", p.id);
-        let meta: Meta =
-            serde_json::from_value(self.read_json(saved_commit, "meta.json", &refname)?).map_err(
-                |e| ContextError::Corrupt {
-                    refname: refname.clone(),
-                    detail: format!("meta.json: {e}"),
-                },
-            )?;
+        let meta: Meta = self.read_message(saved_commit, &refname)?;
         let restored = Version {
             refname: refname.clone(),
             commit: saved_commit,
