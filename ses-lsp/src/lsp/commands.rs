@@ -22,6 +22,12 @@ const FORWARDED: &[(&str, &str, bool)] = &[
     ("ses.shapley", "shapley.solve", false),
     ("ses.revenue.record", "revenue.record", true),
     ("ses.revenue.split", "revenue.split", true),
+    ("ses.capture", "context.capture", true),
+    ("ses.switch", "context.switch", true),
+    ("ses.contexts", "context.list", true),
+    ("ses.recover", "context.recover", true),
+    ("ses.context.show", "context.show", true),
+    ("ses.context.delete", "context.delete", true),
 ];
 
 /// Every command the server advertises.
@@ -31,6 +37,12 @@ pub const COMMANDS: &[&str] = &[
     "ses.shapley",
     "ses.revenue.record",
     "ses.revenue.split",
+    "ses.capture",
+    "ses.switch",
+    "ses.contexts",
+    "ses.recover",
+    "ses.context.show",
+    "ses.context.delete",
 ];
 
 fn one_object(params: &ExecuteCommandParams) -> Result<Map<String, Value>> {
@@ -89,10 +101,66 @@ pub async fn execute(
     // Daemon progress notifications are for the CLI's progress bar; the editor gets its
     // progress from document attribution.
     let (notify, _drop) = tokio::sync::mpsc::unbounded_channel();
-    crate::daemon::dispatch(&session.shared, method, Value::Object(args), notify)
+    let result = crate::daemon::dispatch(&session.shared, method, Value::Object(args), notify)
         .await
-        .map(Some)
-        .map_err(from_rpc)
+        .map_err(from_rpc)?;
+    if params.command == "ses.switch" && session.support().show_document {
+        show_documents(session, &result).await;
+    }
+    Ok(Some(result))
+}
+
+/// After a switch: `window/showDocument` for each document of the target context, in the
+/// daemon's order (most relevant first, the focused one last, and only it takes focus).
+async fn show_documents(session: &Arc<Session>, result: &Value) {
+    use tower_lsp_server::ls_types::{Position, Range, ShowDocumentParams};
+    let Some(docs) = result
+        .pointer("/editor/documents")
+        .and_then(Value::as_array)
+    else {
+        return;
+    };
+    let position = |v: &Value| -> Option<Position> {
+        Some(Position {
+            line: u32::try_from(v.get("line")?.as_u64()?).ok()?,
+            character: u32::try_from(v.get("character")?.as_u64()?).ok()?,
+        })
+    };
+    let range = |v: &Value| -> Option<Range> {
+        Some(Range {
+            start: position(v.get("start")?)?,
+            end: position(v.get("end")?)?,
+        })
+    };
+    for (i, doc) in docs.iter().enumerate() {
+        let Some(uri) = doc
+            .get("uri")
+            .and_then(Value::as_str)
+            .and_then(|u| u.parse::<Uri>().ok())
+        else {
+            continue;
+        };
+        let selection = doc
+            .get("selections")
+            .and_then(|s| s.get(0))
+            .and_then(range)
+            .or_else(|| {
+                let p = position(doc.get("cursor")?)?;
+                Some(Range { start: p, end: p })
+            });
+        let shown = session
+            .client
+            .show_document(ShowDocumentParams {
+                uri: uri.clone(),
+                external: None,
+                take_focus: Some(i + 1 == docs.len()),
+                selection,
+            })
+            .await;
+        if let Err(e) = shown {
+            tracing::debug!("window/showDocument {} failed: {e}", uri.as_str());
+        }
+    }
 }
 
 /// The full split behind a lens: `{"uri", "line", "file"?}`. Shows a summary as a

@@ -78,6 +78,8 @@ struct Doc {
     outcome: Option<((i32, u64), Outcome)>,
     /// A worker is attributing the document or about to.
     scheduled: bool,
+    /// Edited since the context's interest model last heard of it.
+    edited: bool,
     /// Ticks each time a worker stores an outcome.
     done: watch::Sender<u64>,
 }
@@ -92,6 +94,7 @@ impl Doc {
 struct ClientSupport {
     refresh: bool,
     progress: bool,
+    show_document: bool,
 }
 
 /// One editor session's state.
@@ -169,11 +172,24 @@ impl Session {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            let (path, text, key) = {
-                let docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
-                let Some(doc) = docs.get(&uri) else { return };
-                (doc.path.clone(), doc.text.clone(), doc.key())
+            let (path, text, key, edited) = {
+                let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+                let Some(doc) = docs.get_mut(&uri) else {
+                    return;
+                };
+                (
+                    doc.path.clone(),
+                    doc.text.clone(),
+                    doc.key(),
+                    std::mem::take(&mut doc.edited),
+                )
             };
+            if edited && let Some(path) = path.clone() {
+                // Off the attribution path: a switch holding the repository must not
+                // delay lenses.
+                let session = self.clone();
+                tokio::spawn(async move { session.edited(&path).await });
+            }
             let outcome = match path {
                 None => Outcome::Outside,
                 Some(path) => self.compute(path, text, key).await,
@@ -190,6 +206,18 @@ impl Session {
             }
             // Edited (or the repository moved) while we worked: this result is stale.
             delay = EDIT_DEBOUNCE;
+        }
+    }
+
+    /// Tells the context's interest model a file was edited: once per debounced burst of
+    /// edits, not per keystroke. A file outside any repository is no one's interest.
+    async fn edited(&self, path: &std::path::Path) {
+        let params = json!({"repo": path, "path": path, "kind": "edit"});
+        let (notify, _drop) = tokio::sync::mpsc::unbounded_channel();
+        if let Err(e) =
+            crate::daemon::dispatch(&self.shared, "context.interest", params, notify).await
+        {
+            debug!("interest in {} not recorded: {}", path.display(), e.message);
         }
     }
 
@@ -473,6 +501,11 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false),
+            show_document: caps
+                .window
+                .as_ref()
+                .and_then(|w| w.show_document.as_ref())
+                .is_some_and(|d| d.support),
         };
         let mut folders: Vec<PathBuf> = params
             .workspace_folders
@@ -555,6 +588,7 @@ impl LanguageServer for Backend {
             path,
             outcome: None,
             scheduled: false,
+            edited: false,
             done: watch::Sender::new(0),
         });
         doc.text = d.text;
@@ -573,6 +607,7 @@ impl LanguageServer for Backend {
         };
         text::apply(&mut doc.text, params.content_changes);
         doc.version = params.text_document.version;
+        doc.edited = true;
         s.schedule(&uri, doc, EDIT_DEBOUNCE);
     }
 
