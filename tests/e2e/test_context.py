@@ -283,3 +283,94 @@ def test_sigkill_during_switches_never_loses_a_byte(ses, scratch):
     outcomes = context_faults.run(ses, scratch, runs=20, seed=int(os.environ.get("SES_SEED", "11")))
     print("outcomes:", json.dumps(outcomes, sort_keys=True))
     assert sum(outcomes.values()) == 20
+
+
+# --- Through the language server (pytest-lsp) ------------------------------------------
+
+from lsprotocol import types  # noqa: E402
+from lsprotocol.types import InitializeParams  # noqa: E402
+from pytest_lsp import ClientServerConfig, client_capabilities  # noqa: E402
+
+
+async def lsp_session(ses, root):
+    # pytest-lsp's client answers window/showDocument and keeps the requests in order
+    # (`shown_documents`).
+    client = await ClientServerConfig(server_command=ses.argv("lsp", "--stdio")).start()
+    await client.initialize_session(InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        workspace_folders=[types.WorkspaceFolder(uri=root.resolve().as_uri(), name="repo")],
+    ))
+    return client
+
+
+async def command(client, name, args):
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=[args]))
+
+
+def pos(line, character):
+    return {"line": line, "character": character}
+
+
+async def test_capture_and_switch_through_the_language_server(ses, repo):
+    for name in ("b.txt", "c.txt"):
+        (repo / name).write_text("one\ntwo\nthree\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "more files")
+    client = await lsp_session(ses, repo)
+    try:
+        uri = {n: (repo / n).resolve().as_uri() for n in ("a.txt", "b.txt", "c.txt")}
+        # c.txt was edited the most: the editor reports that through context.interest.
+        with RpcClient(ses.home / "run" / "daemon.sock") as rpc:
+            for _ in range(2):
+                r = rpc.call("context.interest", {"repo": str(repo / "c.txt"), "path": str(repo / "c.txt"), "kind": "edit"})
+                assert r["result"]["path"] == "c.txt", r
+        editor = {
+            "documents": [
+                {"uri": uri["a.txt"], "cursor": pos(0, 2), "tab": 0},
+                {"uri": uri["b.txt"], "cursor": pos(1, 0), "focused": True, "tab": 1,
+                 "selections": [{"start": pos(1, 0), "end": pos(1, 3)}]},
+                {"uri": uri["c.txt"], "cursor": pos(2, 5), "tab": 2},
+            ],
+            "layout": {"splits": [1, 2]},
+            "breakpoints": [{"uri": uri["a.txt"], "line": 0, "enabled": True}],
+            "terminals": [{"name": "build", "cwd": str(repo), "last_command": "make"}],
+        }
+        # No `root`: the first workspace folder is the repository.
+        cap = await command(client, "ses.capture", {"name": "one", "editor": editor})
+        assert cap["name"] == "one" and cap["has_editor"] and cap["version"] == 1
+        git(repo, "switch", "-q", "-c", "two")
+        (repo / "wip.txt").write_text("work in two\n")
+        await command(client, "ses.capture", {"name": "two", "root": uri["a.txt"]})
+        listed = await command(client, "ses.contexts", {})
+        assert [c["name"] for c in listed["contexts"]] == ["one", "two"] and listed["current"] == "two"
+
+        client.shown_documents.clear()
+        result = await command(client, "ses.switch", {"name": "one"})
+        assert result["name"] == "one" and result["previous"] == "two"
+        assert not (repo / "wip.txt").exists()
+        # Most interesting first, the focused one last; only it takes focus.
+        shown = [(p.uri, p.selection, p.take_focus) for p in client.shown_documents]
+        assert [s[0] for s in shown] == [uri["c.txt"], uri["a.txt"], uri["b.txt"]]
+        sel = lambda a, b: types.Range(start=types.Position(**a), end=types.Position(**b))  # noqa: E731
+        assert [s[1] for s in shown] == [sel(pos(2, 5), pos(2, 5)), sel(pos(0, 2), pos(0, 2)),
+                                         sel(pos(1, 0), pos(1, 3))]
+        assert [s[2] for s in shown] == [False, False, True]
+        # The rest of the editor state goes back to the client as it was given.
+        for key in ("layout", "breakpoints", "terminals"):
+            assert result["editor"][key] == editor[key]
+
+        client.shown_documents.clear()
+        back = await command(client, "ses.switch", {"name": "two"})
+        assert back["name"] == "two" and (repo / "wip.txt").read_text() == "work in two\n"
+        # "two" was captured without an editor state: nothing to reopen.
+        assert client.shown_documents == []
+        shown = await command(client, "ses.context.show", {"name": "one"})
+        assert shown["interest"][0]["path"] == "c.txt"
+        assert await command(client, "ses.recover", {}) == {"pending": []}
+        with pytest.raises(Exception, match="known: one, two"):
+            await command(client, "ses.switch", {"name": "three"})
+        assert await command(client, "ses.context.delete", {"name": "one"}) == {"name": "one", "deleted": 2}
+    finally:
+        await client.shutdown_session()
+        await client.stop()
