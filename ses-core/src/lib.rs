@@ -7,6 +7,7 @@
 //! | module | capability |
 //! | --- | --- |
 //! | [`attribution`] | line ownership from git history, with `git blame` parity |
+//! | [`context`] | working contexts: uncommitted work, HEAD and editor state saved under `refs/ses/`, switched without losing a byte |
 //! | [`deps`] | what code depends on: packages declared in manifests, in-repository imports between files |
 //! | [`graph`] | the contribution graph: people, commits, files, symbols, dependencies (petgraph) |
 //! | [`home`] | the per-user home directory: its layout, creation and validation |
@@ -31,6 +32,7 @@
 //! ```
 
 pub mod attribution;
+pub mod context;
 pub mod deps;
 pub mod graph;
 pub mod home;

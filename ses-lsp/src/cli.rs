@@ -88,6 +88,13 @@ pub enum Command {
     /// Revenue: record what code earned, and split it to the people who wrote it
     #[command(subcommand)]
     Revenue(RevenueCommand),
+    /// Working contexts: save everything about where you are in a repository (branch,
+    /// every uncommitted change, open editors) under a name, and switch to another
+    ///
+    /// Work is saved as git objects under refs/ses/contexts/ and read back before anything
+    /// is changed; a switch a crash interrupted is listed and undone by `recover`.
+    #[command(subcommand)]
+    Context(ContextCommand),
     /// Print this user's identity: the did:key and the libp2p peer id of one ed25519 key
     Id {
         /// Print JSON: {"did", "peer_id"}
@@ -206,6 +213,72 @@ pub enum StoreCommand {
         #[arg(long, default_value = "15m", value_name = "DURATION")]
         grace: humantime::Duration,
         /// Print JSON: {"removed": […], "freed_bytes", "kept"}
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContextCommand {
+    /// Save the current state (branch, staged, unstaged and untracked files) as a new
+    /// version of NAME, which becomes the current context
+    Capture {
+        name: String,
+        /// A path inside the repository [default: the current directory]
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Print JSON: {"name", "version", "commit", "ref", "head", "counts", …}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save the current context, then restore NAME: its branch and uncommitted work exactly
+    ///
+    /// Refused during a merge, rebase, cherry-pick, revert or bisect, and when a file that is
+    /// not saved (an ignored one) is in the way; nothing is changed then.
+    Switch {
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Print JSON: {"name", "previous", "noop", "saved", "restored", "head", "files",
+        /// "notes", "untouched", "editor", "elapsed_ms"}
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the repository's contexts; the current one is marked with *
+    List {
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Print JSON: {"repo", "current", "head", "contexts": [...], "pending": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+    /// A context's versions, files, most interesting files and editor state
+    Show {
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Print JSON: {"name", "current", "versions", "files", "interest", "editor"}
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget every saved version of a context (the working tree is not touched)
+    Delete {
+        name: String,
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Print JSON: {"name", "deleted"}
+        #[arg(long)]
+        json: bool,
+    },
+    /// List switches a crash interrupted, or put back the work one of them saved
+    Recover {
+        /// Restore the state from before the interrupted switch ID (what is in the working
+        /// tree now is saved first)
+        #[arg(long, value_name = "ID")]
+        restore: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        repo: Option<PathBuf>,
+        /// Print JSON: {"pending": [...]} or, with --restore, {"restored", "name", "kept", …}
         #[arg(long)]
         json: bool,
     },

@@ -88,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             explain,
             json,
         ),
+        Command::Context(cmd) => commands::context::run(&open_home(cli.home)?, cmd),
         Command::Revenue(cmd) => commands::revenue::run(&open_home(cli.home)?, cmd),
         Command::Store(cmd) => commands::store::run(&open_home(cli.home)?, cmd),
         Command::HelixConfig { languages } => commands::helix::run(languages),

@@ -1,6 +1,7 @@
 //! What each CLI command does on the client side: call the daemon, print the answer.
 
 pub mod attribution;
+pub mod context;
 pub mod daemon;
 pub mod helix;
 pub mod lsp;

@@ -12,6 +12,7 @@
 //! handler becomes an internal-error response.
 
 pub(crate) mod attribution;
+pub(crate) mod context;
 mod revenue;
 mod shapley;
 mod store;
@@ -55,6 +56,8 @@ pub struct Shared {
     pub identity: Identity,
     pub store: Arc<Store>,
     pub(crate) repos: Arc<attribution::Repos>,
+    /// Working contexts, per working tree.
+    pub(crate) contexts: Arc<context::Contexts>,
     /// What recorded revenue has earned, per repository (for lenses).
     pub(crate) earnings: crate::lsp::analysis::EarningsCache,
     /// Repository changes, for every editor session.
@@ -97,6 +100,7 @@ pub async fn run(home: Home, config: DaemonConfig) -> anyhow::Result<()> {
         identity,
         store,
         repos,
+        contexts: Arc::default(),
         earnings: Default::default(),
         watchers: Default::default(),
         tokens: Default::default(),
@@ -406,6 +410,15 @@ pub(crate) async fn dispatch(
     }
     if method.starts_with("revenue.") {
         if let Some(result) = revenue::dispatch(shared, method, params).await {
+            return result;
+        }
+        return Err(RpcError::new(
+            rpc::METHOD_NOT_FOUND,
+            format!("unknown method {method:?}"),
+        ));
+    }
+    if method.starts_with("context.") {
+        if let Some(result) = context::dispatch(&shared.contexts, method, params).await {
             return result;
         }
         return Err(RpcError::new(

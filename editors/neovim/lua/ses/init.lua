@@ -47,6 +47,10 @@ local function refresh_lenses(bufnr, client)
       -- ContentModified: the text moved on; the next event asks again.
       return
     end
+    -- A switch may have wiped the buffer while the lenses were on their way.
+    if not (vim.api.nvim_buf_is_valid(bufnr) and vim.api.nvim_buf_is_loaded(bufnr)) then
+      return
+    end
     vim.lsp.codelens.on_codelens(nil, result, ctx)
   end, bufnr)
 end

@@ -1,0 +1,489 @@
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::json;
+
+use super::*;
+use crate::testutil::Fixture;
+
+/// Everything a user could see: HEAD, `git status` (index and worktree, with modes and
+/// ids) and every file under the working tree except `.git`: bytes, mode, link target.
+/// Path → (mode bits or 0o120000 for a symlink, bytes or link target).
+type Files = BTreeMap<String, (u32, Vec<u8>)>;
+
+fn state(f: &Fixture) -> (String, String, Files) {
+    let head = git_try(f, &["symbolic-ref", "-q", "HEAD"])
+        .trim()
+        .to_owned()
+        + " "
+        + git_try(f, &["rev-parse", "-q", "--verify", "HEAD"]).trim();
+    let status = f.git(&["status", "--porcelain=v2", "--untracked-files=all", "-z"]);
+    let mut files = BTreeMap::new();
+    walk(&f.dir, &f.dir, &mut files);
+    (head, status, files)
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Files) {
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        if rel == ".git" {
+            continue;
+        }
+        let m = fs::symlink_metadata(&p).unwrap();
+        if m.is_dir() {
+            walk(root, &p, out);
+        } else if m.file_type().is_symlink() {
+            let t = fs::read_link(&p).unwrap();
+            out.insert(rel, (0o120000, t.as_os_str().as_bytes().to_vec()));
+        } else {
+            out.insert(rel, (m.permissions().mode() & 0o111, fs::read(&p).unwrap()));
+        }
+    }
+}
+
+fn git_try(f: &Fixture, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(&f.dir)
+        .env("HOME", f.dir.parent().unwrap())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A repository with a context "review" on a clean `main`, then a messy working state on
+/// branch `feature`.
+fn messy() -> (Fixture, ContextRepo) {
+    let mut f = Fixture::new();
+    f.write("a.txt", "one\n");
+    f.write("src/b.rs", "fn b() {}\n");
+    f.write("gone.txt", "bye\n");
+    f.write("old-name.txt", "rename me\n");
+    f.write(".gitignore", "*.log\ntarget/\n");
+    f.commit("Alice", "start");
+    f.write("debug.log", "ignored\n");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    c.capture("review", None).unwrap();
+    f.git(&["checkout", "-q", "-b", "feature"]);
+    // staged change, then a further unstaged change on the same file
+    f.write("a.txt", "one\nstaged\n");
+    f.git(&["add", "a.txt"]);
+    f.write("a.txt", "one\nstaged\nunstaged\n");
+    // unstaged deletion and a staged rename
+    fs::remove_file(f.dir.join("gone.txt")).unwrap();
+    f.git(&["mv", "old-name.txt", "new-name.txt"]);
+    // untracked text, binary, executable, symlink, nested dir
+    f.write("notes/todo.md", "- this\n");
+    fs::write(f.dir.join("blob.bin"), [0u8, 159, 146, 150, 0, 255]).unwrap();
+    f.write("run.sh", "#!/bin/sh\n");
+    fs::set_permissions(f.dir.join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink("a.txt", f.dir.join("link")).unwrap();
+    // a tracked file made executable, unstaged
+    fs::set_permissions(f.dir.join("src/b.rs"), fs::Permissions::from_mode(0o755)).unwrap();
+    (f, c)
+}
+
+#[test]
+fn switching_back_and_forth_restores_everything_exactly() {
+    let (f, mut c) = messy();
+    let mess = state(&f);
+    // HEAD moved to `feature` outside SES: the current context follows the branch.
+    assert_eq!(c.current_name().unwrap(), "feature");
+    let s = c.switch("review", None).unwrap();
+    assert_eq!((s.previous.as_str(), s.files > 0), ("feature", true));
+    let saved = s.saved.unwrap();
+    assert_eq!(
+        saved.meta.counts,
+        Counts {
+            staged: 3,
+            unstaged: 3,
+            untracked: 4
+        }
+    );
+    let review = state(&f);
+    assert!(review.0.starts_with("refs/heads/main "), "{}", review.0);
+    assert_eq!(review.1, "", "main is clean");
+    // Ignored files are neither saved nor touched.
+    assert_eq!(
+        fs::read_to_string(f.dir.join("debug.log")).unwrap(),
+        "ignored\n"
+    );
+    c.switch("feature", None).unwrap();
+    assert_eq!(state(&f), mess);
+    c.switch("review", None).unwrap();
+    assert_eq!(state(&f), review);
+    c.switch("feature", None).unwrap();
+    assert_eq!(state(&f), mess);
+    assert!(c.pending().unwrap().is_empty());
+    assert_eq!(c.show("feature").unwrap().versions.len(), 2);
+}
+
+fn two_contexts() -> (Fixture, ContextRepo) {
+    let mut f = Fixture::new();
+    f.write("a.txt", "main\n");
+    f.commit("Alice", "start");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    c.capture("one", None).unwrap();
+    f.git(&["checkout", "-q", "-b", "two"]);
+    f.write("a.txt", "two\n");
+    f.commit("Bob", "two");
+    f.write("wip.txt", "wip on two\n");
+    c.capture("two", None).unwrap();
+    (f, c)
+}
+
+#[test]
+fn no_op_unknown_names_and_listing() {
+    let (_f, mut c) = two_contexts();
+    let s = c.switch("two", None).unwrap();
+    assert!(s.noop);
+    let err = c.switch("three", None).unwrap_err().to_string();
+    assert!(
+        err.contains("\"three\"") && err.contains("one, two"),
+        "{err}"
+    );
+    let list = c.list().unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|s| (s.name.as_str(), s.current))
+            .collect::<Vec<_>>(),
+        [("one", false), ("two", true)]
+    );
+    let show = c.show("two").unwrap();
+    assert_eq!(
+        show.files,
+        [FileState {
+            path: "wip.txt".into(),
+            staged: None,
+            worktree: Some("untracked")
+        }]
+    );
+    assert!(c.show("nope").is_err());
+    assert!(check_name("").is_err() && check_name("a\nb").is_err());
+    assert!(check_name("feature/x y.lock").is_ok());
+}
+
+#[test]
+fn names_round_trip_through_refs() {
+    for name in ["feature/x", "a b", ".lock", "..", "ünï", "x-y_z"] {
+        assert_eq!(decode_name(&encode_name(name)).as_deref(), Some(name));
+        assert!(git2::Reference::is_valid_name(&format!(
+            "{CONTEXTS}{}/0000000001",
+            encode_name(name)
+        )));
+    }
+}
+
+#[test]
+fn refuses_during_a_merge_with_conflicts_and_says_what_to_do() {
+    let (f, mut c) = two_contexts();
+    fs::remove_file(f.dir.join("wip.txt")).unwrap();
+    f.git(&["checkout", "-q", "main"]);
+    f.write("a.txt", "main changed\n");
+    f.git(&["commit", "-q", "-am", "main changes"]);
+    f.git_may_fail(&["merge", "two"]);
+    let err = c.switch("two", None).unwrap_err().to_string();
+    assert!(err.contains("a merge is in progress"), "{err}");
+    assert!(err.contains("git merge --abort"), "{err}");
+    f.git(&["merge", "--abort"]);
+    // A rebase that stops on a conflict.
+    f.git(&["checkout", "-q", "two"]);
+    f.git_may_fail(&["rebase", "main"]);
+    let err = c.switch("one", None).unwrap_err().to_string();
+    assert!(err.contains("rebase"), "{err}");
+    f.git(&["rebase", "--abort"]);
+    assert!(c.pending().unwrap().is_empty());
+}
+
+#[test]
+fn an_ignored_file_in_the_way_stops_the_switch_before_anything_changes() {
+    let mut f = Fixture::new();
+    f.write(".gitignore", "build\n");
+    f.write("a.txt", "a\n");
+    f.commit("Alice", "start");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    // Context "x" has an untracked file where main will have an ignored one... the other
+    // way round: x tracks `build` (force-added), main ignores it.
+    f.git(&["checkout", "-q", "-b", "x"]);
+    f.write("build", "tracked in x\n");
+    f.git(&["add", "-f", "build"]);
+    f.git(&["commit", "-q", "-m", "x tracks build"]);
+    c.capture("x", None).unwrap();
+    f.git(&["checkout", "-q", "main"]);
+    f.write("build", "precious ignored output\n");
+    c.capture("main", None).unwrap();
+    let before = state(&f);
+    let err = c.switch("x", None).unwrap_err();
+    assert!(matches!(err, ContextError::Conflict { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("build") && msg.contains("Both versions are kept"),
+        "{msg}"
+    );
+    assert_eq!(state(&f), before);
+    assert_eq!(c.current_name().unwrap(), "main");
+    // Moved away, the switch goes through.
+    fs::rename(f.dir.join("build"), f.dir.join("../build.bak")).unwrap();
+    c.switch("x", None).unwrap();
+    assert_eq!(
+        fs::read_to_string(f.dir.join("build")).unwrap(),
+        "tracked in x\n"
+    );
+}
+
+#[test]
+fn a_repository_without_commits_works() {
+    let f = Fixture::new();
+    f.write("first.txt", "not committed yet\n");
+    f.git(&["add", "first.txt"]);
+    f.write("scratch.txt", "untracked\n");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    let before = state(&f);
+    let v = c.capture("start", None).unwrap();
+    assert_eq!(v.meta.head.branch.as_deref(), Some("main"));
+    assert_eq!(v.meta.head.commit, None);
+    assert!(v.meta.repo.roots.is_empty());
+    // An empty context on another unborn branch.
+    f.git(&["rm", "-q", "--cached", "first.txt"]);
+    fs::remove_file(f.dir.join("first.txt")).unwrap();
+    fs::remove_file(f.dir.join("scratch.txt")).unwrap();
+    f.git(&["symbolic-ref", "HEAD", "refs/heads/empty"]);
+    c.capture("empty", None).unwrap();
+    let empty = state(&f);
+    c.switch("start", None).unwrap();
+    assert_eq!(state(&f), before);
+    c.switch("empty", None).unwrap();
+    assert_eq!(state(&f), empty);
+}
+
+#[test]
+fn detached_head_is_restored_detached() {
+    let (f, mut c) = two_contexts();
+    let first = f.git(&["rev-parse", "main"]).trim().to_owned();
+    fs::remove_file(f.dir.join("wip.txt")).unwrap();
+    f.git(&["checkout", "-q", "--detach", &first]);
+    f.write("detached-wip.txt", "x\n");
+    c.capture("det", None).unwrap();
+    let before = state(&f);
+    c.switch("two", None).unwrap();
+    assert_eq!(
+        fs::read_to_string(f.dir.join("wip.txt")).unwrap(),
+        "wip on two\n"
+    );
+    c.switch("det", None).unwrap();
+    assert_eq!(state(&f), before);
+    assert!(git_try(&f, &["symbolic-ref", "-q", "HEAD"]).is_empty());
+}
+
+#[test]
+fn a_branch_deleted_since_capture_is_recreated_and_a_recreated_one_is_left_alone() {
+    let (f, mut c) = two_contexts();
+    let two_tip = f.git(&["rev-parse", "two"]).trim().to_owned();
+    c.switch("one", None).unwrap();
+    f.git(&["branch", "-D", "two"]);
+    let s = c.switch("two", None).unwrap();
+    assert!(
+        s.notes.iter().any(|n| n.contains("re-created")),
+        "{:?}",
+        s.notes
+    );
+    assert_eq!(f.git(&["rev-parse", "two"]).trim(), two_tip);
+    assert_eq!(f.git(&["symbolic-ref", "HEAD"]).trim(), "refs/heads/two");
+    assert_eq!(
+        fs::read_to_string(f.dir.join("wip.txt")).unwrap(),
+        "wip on two\n"
+    );
+
+    // Now "two" is deleted and re-created elsewhere while "one" is current.
+    c.switch("one", None).unwrap();
+    f.git(&["branch", "-D", "two"]);
+    f.git(&["branch", "two", "main"]);
+    let other = f.git(&["rev-parse", "two"]).trim().to_owned();
+    let s = c.switch("two", None).unwrap();
+    assert!(
+        s.notes.iter().any(|n| n.contains("detached")),
+        "{:?}",
+        s.notes
+    );
+    // The new branch is not moved; the work is restored where it was made.
+    assert_eq!(f.git(&["rev-parse", "two"]).trim(), other);
+    assert_eq!(f.git(&["rev-parse", "HEAD"]).trim(), two_tip);
+    assert_eq!(
+        fs::read_to_string(f.dir.join("wip.txt")).unwrap(),
+        "wip on two\n"
+    );
+    assert_eq!(fs::read_to_string(f.dir.join("a.txt")).unwrap(), "two\n");
+}
+
+#[test]
+fn submodules_are_left_untouched_and_reported() {
+    let mut f = Fixture::new();
+    let sub = Fixture::new();
+    sub.write("s.txt", "sub\n");
+    sub.git(&["add", "s.txt"]);
+    sub.git(&["commit", "-q", "-m", "sub"]);
+    f.write("a.txt", "a\n");
+    f.commit("Alice", "start");
+    f.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.dir.to_str().unwrap(),
+        "sub",
+    ]);
+    f.commit("Alice", "add sub");
+    f.write("sub/dirty.txt", "inside the submodule\n");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    let v = c.capture("main", None).unwrap();
+    assert_eq!(
+        v.meta.untouched,
+        [Untouched {
+            path: "sub".into(),
+            why: "submodule".into()
+        }]
+    );
+    f.git(&["checkout", "-q", "-b", "other"]);
+    f.write("a.txt", "other\n");
+    c.capture("other", None).unwrap();
+    let s = c.switch("main", None).unwrap();
+    assert!(s.untouched.iter().any(|u| u.path == "sub"));
+    assert_eq!(
+        fs::read_to_string(f.dir.join("sub/dirty.txt")).unwrap(),
+        "inside the submodule\n"
+    );
+}
+
+#[test]
+fn history_keeps_twenty_versions_and_the_newest_explicit_one() {
+    let (f, mut c) = two_contexts();
+    c.capture("two", None).unwrap();
+    // Automatic saves (as switches make) beyond the limit never push out the explicit one.
+    for i in 0..25 {
+        f.write("wip.txt", &format!("{i}\n"));
+        c.save("two", None, true, "switch").unwrap();
+    }
+    let versions = c.versions_of("two").unwrap();
+    assert_eq!(versions.len(), KEEP_VERSIONS + 1);
+    assert_eq!(versions.iter().filter(|v| !v.automatic).count(), 1);
+    assert_eq!(versions.last().unwrap().version, 27);
+    let shown = c.show("two").unwrap();
+    assert_eq!(shown.versions[0].meta.version, 27);
+}
+
+#[test]
+fn an_automatic_save_keeps_the_richer_editor_state() {
+    let (f, mut c) = two_contexts();
+    let editor = json!({"documents": [{"uri": format!("file://{}/a.txt", f.dir.display()), "focused": true}]});
+    c.capture("two", Some(editor.clone())).unwrap();
+    c.switch("one", None).unwrap();
+    let s = c.switch("two", None).unwrap();
+    // The switch away saved "two" again without an editor state: the captured one stays.
+    assert_eq!(s.editor, editor);
+    let latest = &c.show("two").unwrap().versions[0];
+    assert!(latest.meta.automatic && latest.meta.editor_from == Some(2));
+}
+
+#[test]
+fn switch_returns_documents_by_interest_focused_last() {
+    let (f, mut c) = two_contexts();
+    let wd = c.workdir().to_owned();
+    let uri = |p: &str| format!("file://{}/{p}", wd.display());
+    for _ in 0..3 {
+        c.record_interest(&uri("hot.rs"), InterestKind::Edit)
+            .unwrap();
+    }
+    // A relative path works as well as a URI; two looks outweigh the decay that the
+    // editor state's own documents cause below.
+    c.record_interest("warm.rs", InterestKind::Select).unwrap();
+    c.record_interest("warm.rs", InterestKind::Select).unwrap();
+    let editor = json!({"documents": [
+        {"uri": uri("cold.rs"), "tab": 0},
+        {"uri": uri("focus.rs"), "tab": 1, "focused": true},
+        {"uri": uri("warm.rs"), "tab": 2},
+        {"uri": uri("hot.rs"), "tab": 3},
+    ]});
+    c.switch("one", Some(editor)).unwrap();
+    let s = c.switch("two", None).unwrap();
+    let order: Vec<String> = s.editor["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            d["uri"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(order, ["hot.rs", "warm.rs", "cold.rs", "focus.rs"]);
+    let _ = f;
+}
+
+#[test]
+fn an_interrupted_switch_is_recovered() {
+    let (f, mut c) = two_contexts();
+    f.write("new-in-two.bin", "\u{0}binary\u{0}");
+    fs::remove_file(f.dir.join("a.txt")).unwrap();
+    let before = state(&f);
+    // Do what a switch does up to half of the writes, as if killed there.
+    let one = c.load("one", c.latest("one").unwrap()).unwrap();
+    let target = c.target(&one).unwrap();
+    let (saved, snap) = c.save("two", None, true, "switch").unwrap();
+    let journal = Pending {
+        id: c.new_journal_id(),
+        from: "two".into(),
+        to: "one".into(),
+        started_ms: now_ms(),
+        saved: saved.commit.to_string(),
+        saved_version: saved.meta.version,
+        target: one.commit.to_string(),
+        target_version: one.meta.version,
+    };
+    c.write_journal(&journal, &[saved.commit, one.commit])
+        .unwrap();
+    let mut plan = restore::plan(&c.repo, snap.worktree_tree, target.worktree).unwrap();
+    plan.writes.truncate(plan.writes.len() / 2);
+    restore::apply(&c.repo, &c.workdir, &plan).unwrap();
+    assert_ne!(state(&f), before);
+    // Switching is refused until the work is put back.
+    let err = c.switch("one", None).unwrap_err().to_string();
+    assert!(err.contains("ses context recover --restore"), "{err}");
+    let pending = c.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (pending[0].from.as_str(), pending[0].to.as_str()),
+        ("two", "one")
+    );
+    let r = c.recover(&pending[0].id).unwrap();
+    assert_eq!(r.name, "two");
+    assert_eq!(state(&f), before);
+    assert!(c.pending().unwrap().is_empty());
+    assert!(c.recover(&pending[0].id).is_err());
+    c.switch("one", None).unwrap();
+    c.switch("two", None).unwrap();
+    assert_eq!(state(&f), before);
+}
+
+#[test]
+fn deleting_forgets_versions_but_not_the_working_tree() {
+    let (f, mut c) = two_contexts();
+    let before = state(&f);
+    assert_eq!(c.delete("two").unwrap(), 1);
+    assert_eq!(state(&f), before);
+    assert!(c.delete("two").is_err());
+    assert_eq!(
+        c.list()
+            .unwrap()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>(),
+        ["one"]
+    );
+}
