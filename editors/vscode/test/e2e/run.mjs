@@ -208,11 +208,19 @@ async function palette(page, title) {
 async function quickOpen(page, file) {
   const input = await openQuickInput(page, 'Control+P');
   await input.fill(file);
-  // The list filters as it is typed: wait until the first row is the file, then take it.
+  // The list filters as it is typed, and a window that has just opened may still be
+  // indexing its folders: wait until the first row is the file (typing it again now and
+  // then, which searches again), then take it.
   const first = page.locator('.quick-input-widget .monaco-list-row').first();
-  const until = Date.now() + 10000;
+  const until = Date.now() + 45000;
+  let retype = Date.now() + 5000;
   while (!norm(await first.textContent().catch(() => '')).startsWith(file)) {
     if (Date.now() > until) throw new Error(`quick open does not offer ${file} first`);
+    if (Date.now() > retype) {
+      await input.fill('');
+      await input.fill(file);
+      retype = Date.now() + 5000;
+    }
     await page.waitForTimeout(100);
   }
   await first.click();
@@ -381,7 +389,9 @@ async function main() {
     try {
       await run(page, port);
     } catch (e) {
-      await shot(page, 'failure').catch(() => {});
+      // Every window as it was when the test failed.
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      for (const [i, p] of pages.entries()) await shot(p, i === 0 ? 'failure' : `failure-window-${i + 1}`).catch(() => {});
       throw e;
     }
   } finally {
