@@ -489,6 +489,7 @@ async function run(page, port) {
   }
   await shot(page, '4-revenue-split');
   await page.keyboard.press('Escape');
+  step('hover, revenue record and split');
 
   // ses.lenses.enabled, unticked in the Settings editor, hides the lenses; ticked, they return.
   await toggleLensSetting(page);
@@ -498,7 +499,6 @@ async function run(page, port) {
   step('ses.lenses.enabled');
   await clearNotifications(page);
   await palette(page, 'View: Close All Editors');
-  step('hover, revenue record and split');
 
   // A second window (its own extension host, language client and `ses lsp`) on a multi-root
   // workspace: the server's command ids are registered once per window, so lenses and their
