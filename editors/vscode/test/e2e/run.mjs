@@ -141,8 +141,14 @@ function freePort() {
   });
 }
 
+// code-server's extension hosts put IPC sockets and tsserver files in TMPDIR and
+// XDG_RUNTIME_DIR: keep them in the scratch folder, which the test removes.
+const tmp = path.join(scratch, 'tmp');
+fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
 const env = {
   ...process.env,
+  TMPDIR: tmp,
+  XDG_RUNTIME_DIR: tmp,
   SES_HOME: sesHome,
   XDG_CONFIG_HOME: xdg,
   XDG_DATA_HOME: path.join(xdg, 'data'),
