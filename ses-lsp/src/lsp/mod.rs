@@ -82,6 +82,8 @@ struct Doc {
     edited: bool,
     /// Ticks each time a worker stores an outcome.
     done: watch::Sender<u64>,
+    /// Cuts a worker's debounce short: a request is waiting for this document.
+    wanted: Arc<tokio::sync::Notify>,
 }
 
 impl Doc {
@@ -168,9 +170,20 @@ impl Session {
     }
 
     async fn attribute(self: Arc<Self>, uri: Uri, mut delay: Duration) {
+        let wanted = {
+            let docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
+            match docs.get(&uri) {
+                Some(doc) => doc.wanted.clone(),
+                None => return,
+            }
+        };
         loop {
             if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
+                // The debounce is for typing; a request waiting for the lenses ends it.
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = wanted.notified() => {}
+                }
             }
             let (path, text, key, edited) = {
                 let mut docs = self.docs.lock().unwrap_or_else(|p| p.into_inner());
@@ -322,7 +335,10 @@ impl Session {
                             }),
                         };
                     }
-                    _ => doc.done.subscribe(),
+                    _ => {
+                        doc.wanted.notify_one();
+                        doc.done.subscribe()
+                    }
                 }
             };
             if tokio::time::timeout_at(deadline, done.changed())
@@ -590,6 +606,7 @@ impl LanguageServer for Backend {
             scheduled: false,
             edited: false,
             done: watch::Sender::new(0),
+            wanted: Arc::default(),
         });
         doc.text = d.text;
         doc.version = d.version;
