@@ -132,7 +132,7 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
             for c in items(&out["contexts"]) {
                 let l = &c["latest"];
                 outln!(
-                    "{} {:<24} {:>3} versions  {:<32} {:<36} {}",
+                    "{} {:<24} {:>3} {:<8} {:<32} {:<36} {}",
                     if c["current"] == json!(true) {
                         "*"
                     } else {
@@ -140,6 +140,7 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
                     },
                     str_field(c, "name"),
                     c["versions"],
+                    plural(&c["versions"], "version"),
                     str_field(&l["head"], "describe"),
                     counts(&l["counts"]),
                     age(&l["created_ms"])
@@ -231,9 +232,10 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
                 print_json(&out);
             } else {
                 outln!(
-                    "deleted {:?} ({} versions)",
+                    "deleted {:?} ({} {})",
                     str_field(&out, "name"),
-                    out["deleted"]
+                    out["deleted"],
+                    plural(&out["deleted"], "version")
                 );
             }
         }
@@ -279,4 +281,13 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `version` or `versions`, for a count.
+fn plural(n: &Value, word: &str) -> String {
+    if n.as_u64() == Some(1) {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
 }
