@@ -103,6 +103,12 @@ pub fn parse_request(line: &[u8]) -> Result<Request, (Value, RpcError)> {
 }
 
 /// Serialises a response as one line, newline included.
+/// A method's params as `T`; a mismatch is an InvalidParams error that says what is wrong.
+pub fn parse_params<T: for<'de> Deserialize<'de>>(params: Value) -> Result<T, RpcError> {
+    serde_json::from_value(params)
+        .map_err(|e| RpcError::new(INVALID_PARAMS, format!("invalid params: {e}")))
+}
+
 pub fn response_line(id: Value, result: Result<Value, RpcError>) -> Vec<u8> {
     let msg = match result {
         Ok(result) => serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result}),

@@ -13,6 +13,7 @@ use ses_core::attribution::{AttributionError, LineOwner, RepoAttribution};
 use ses_core::store::{PutOptions, Store};
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::rpc::parse_params as parse;
 use crate::rpc::{self, RpcError};
 
 /// Open repositories, by their top directory. Each index is saved to the store after a
@@ -90,11 +91,6 @@ pub fn attribution_error(e: AttributionError) -> RpcError {
         _ => rpc::OPERATION_FAILED,
     };
     RpcError::new(code, e.to_string())
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(params: Value) -> Result<T, RpcError> {
-    serde_json::from_value(params)
-        .map_err(|e| RpcError::new(rpc::INVALID_PARAMS, format!("invalid params: {e}")))
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use ses_core::context::{ContextError, ContextRepo, HeadState, InterestKind, Pending, Version};
 
+use crate::rpc::parse_params as parse;
 use crate::rpc::{self, RpcError};
 
 /// Open repositories by working tree.
@@ -48,11 +49,6 @@ fn context_error(e: ContextError) -> RpcError {
         _ => rpc::OPERATION_FAILED,
     };
     RpcError::new(code, e.to_string())
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(params: Value) -> Result<T, RpcError> {
-    serde_json::from_value(params)
-        .map_err(|e| RpcError::new(rpc::INVALID_PARAMS, format!("invalid params: {e}")))
 }
 
 /// `repo` (or `root`, as the language server's commands name it): a path or `file://`

@@ -9,6 +9,7 @@ use ses_core::revenue::{self, RevenueError, Target};
 
 use super::Shared;
 use super::attribution::attribution_error;
+use crate::rpc::parse_params as parse;
 use crate::rpc::{self, RpcError};
 
 fn revenue_error(e: RevenueError) -> RpcError {
@@ -22,11 +23,6 @@ fn revenue_error(e: RevenueError) -> RpcError {
         }
         _ => RpcError::new(rpc::OPERATION_FAILED, e.to_string()),
     }
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(params: Value) -> Result<T, RpcError> {
-    serde_json::from_value(params)
-        .map_err(|e| RpcError::new(rpc::INVALID_PARAMS, format!("invalid params: {e}")))
 }
 
 #[derive(Deserialize)]

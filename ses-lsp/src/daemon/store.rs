@@ -27,14 +27,11 @@ use ses_core::store::{BlobId, BlobInfo, PutOptions, Store, StoreError};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::io::SyncIoBridge;
 
+use crate::rpc::parse_params as parse;
 use crate::rpc::{self, RpcError};
 
 fn invalid_params(e: impl std::fmt::Display) -> RpcError {
     RpcError::new(rpc::INVALID_PARAMS, format!("invalid params: {e}"))
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(params: Value) -> Result<T, RpcError> {
-    serde_json::from_value(params).map_err(invalid_params)
 }
 
 fn parse_id(s: &str) -> Result<BlobId, RpcError> {
