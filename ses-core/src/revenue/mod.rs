@@ -170,9 +170,15 @@ struct Log {
     records: Vec<String>,
 }
 
+/// The id of the repository's record log; every record appended gives a new one, so it
+/// names the whole set of records without reading them. `None` before the first record.
+pub fn log_id(store: &Store, repo: &RepoAttribution) -> Result<Option<BlobId>> {
+    Ok(store.root(&log_root(repo))?)
+}
+
 /// The ids of the records of a repository, oldest first.
 pub fn record_ids(store: &Store, repo: &RepoAttribution) -> Result<Vec<BlobId>> {
-    let Some(log_id) = store.root(&log_root(repo))? else {
+    let Some(log_id) = log_id(store, repo)? else {
         return Ok(Vec::new());
     };
     let bytes = store.get(&log_id)?;

@@ -392,8 +392,20 @@ impl Shared {
     }
 }
 
+/// A daemon method called in process (by the language server), its progress
+/// notifications dropped: they drive the CLI's progress bar, and an editor gets progress
+/// from the server itself.
+pub(crate) async fn call(
+    shared: &Arc<Shared>,
+    method: &str,
+    params: Value,
+) -> Result<Value, RpcError> {
+    let (notify, _dropped) = tokio::sync::mpsc::unbounded_channel();
+    dispatch(shared, method, params, notify).await
+}
+
 /// The daemon's methods. Each returns plain JSON; errors carry a message for the user.
-pub(crate) async fn dispatch(
+async fn dispatch(
     shared: &Arc<Shared>,
     method: &str,
     params: Value,

@@ -73,7 +73,7 @@ pub struct EarningsCache {
     by_repo: Mutex<BTreeMap<PathBuf, CachedEarnings>>,
 }
 
-/// Earnings at a HEAD with a given last record.
+/// Earnings at a HEAD with a given record log.
 type CachedEarnings = (Oid, BlobId, Arc<Earnings>);
 
 impl EarningsCache {
@@ -83,8 +83,9 @@ impl EarningsCache {
         top: &Path,
         repo: &mut ses_core::attribution::RepoAttribution,
     ) -> Option<Arc<Earnings>> {
-        let ids = revenue::record_ids(store, repo).ok()?;
-        let last = *ids.last()?;
+        // Asked on every attribution of a buffer: the log's id is one store lookup, where
+        // the records themselves would be a read and parse per keystroke burst.
+        let last = revenue::log_id(store, repo).ok()??;
         let head = repo.resolve("HEAD").ok()?;
         let mut cache = self.by_repo.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((h, l, e)) = cache.get(top)
@@ -197,11 +198,12 @@ fn money_of(e: &Earnings, path: &str, att: &TextAttribution) -> (Money, Vec<Mone
     let mut file = Money::new();
     let mut symbols = vec![Money::new(); att.symbols.len()];
     for (currency, by_node) in &e.by_node {
-        let in_file: i64 = by_node
+        // The repository's other files are of no interest to this one's symbols.
+        let by_node: Vec<(&String, &i64)> = by_node
             .iter()
             .filter(|(id, _)| **id == file_id || id.starts_with(&symbol_prefix))
-            .map(|(_, v)| v)
-            .sum();
+            .collect();
+        let in_file: i64 = by_node.iter().map(|(_, v)| **v).sum();
         if in_file != 0 {
             file.push((currency.clone(), in_file));
         }
@@ -211,7 +213,7 @@ fn money_of(e: &Earnings, path: &str, att: &TextAttribution) -> (Money, Vec<Mone
                 None => s.symbol.name.clone(),
             };
             let prefix = format!("{symbol_prefix}{qualified}@");
-            let named: Vec<(&String, &i64)> = by_node
+            let named: Vec<&(&String, &i64)> = by_node
                 .iter()
                 .filter(|(id, _)| id.starts_with(&prefix))
                 .collect();

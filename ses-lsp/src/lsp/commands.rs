@@ -98,10 +98,7 @@ pub async fn execute(
         args.remove("root");
         args.insert("repo".into(), json!(repo));
     }
-    // Daemon progress notifications are for the CLI's progress bar; the editor gets its
-    // progress from document attribution.
-    let (notify, _drop) = tokio::sync::mpsc::unbounded_channel();
-    let result = crate::daemon::dispatch(&session.shared, method, Value::Object(args), notify)
+    let result = crate::daemon::call(&session.shared, method, Value::Object(args))
         .await
         .map_err(from_rpc)?;
     if params.command == "ses.switch" && session.support().show_document {

@@ -226,10 +226,7 @@ impl Session {
     /// edits, not per keystroke. A file outside any repository is no one's interest.
     async fn edited(&self, path: &std::path::Path) {
         let params = json!({"repo": path, "path": path, "kind": "edit"});
-        let (notify, _drop) = tokio::sync::mpsc::unbounded_channel();
-        if let Err(e) =
-            crate::daemon::dispatch(&self.shared, "context.interest", params, notify).await
-        {
+        if let Err(e) = crate::daemon::call(&self.shared, "context.interest", params).await {
             debug!("interest in {} not recorded: {}", path.display(), e.message);
         }
     }
