@@ -387,6 +387,9 @@ pub struct ContextRepo {
     identity: Option<RepoIdentity>,
     live: Option<(String, Interest)>,
     cleaned: bool,
+    /// Blobs of files read by the last saves and restores, so unchanged files are not
+    /// read again (see [`snapshot::StatCache`]).
+    stats: snapshot::StatCache,
 }
 
 impl ContextRepo {
@@ -404,6 +407,7 @@ impl ContextRepo {
             identity: None,
             live: None,
             cleaned: false,
+            stats: Default::default(),
         })
     }
 
@@ -765,7 +769,7 @@ impl ContextRepo {
         automatic: bool,
         reason: &str,
     ) -> Result<(Version, Snapshot), ContextError> {
-        let snap = snapshot::take(&self.repo, false)?;
+        let snap = snapshot::take(&self.repo, &mut self.stats)?;
         let head = self.head_state()?;
         let identity = self.identity()?;
         let versions = self.versions_of(name)?;
@@ -969,7 +973,7 @@ impl ContextRepo {
     /// Carries out `plan` (from a working tree just saved and verified to `target`), writes
     /// the index and HEAD, then checks the result. The caller holds a journal.
     fn restore(
-        &self,
+        &mut self,
         plan: &restore::Plan,
         target: &Target,
         journal: &str,
@@ -991,7 +995,7 @@ impl ContextRepo {
             self.set_head(&target.head)
         };
         write_index().map_err(|e| interrupted(format!("writing the index or HEAD failed: {e}")))?;
-        restore::verify(&self.repo, &self.workdir, plan).map_err(|bad| {
+        restore::verify(&self.repo, &self.workdir, plan, &mut self.stats).map_err(|bad| {
             interrupted(format!(
                 "the result differs from the saved context: {}",
                 bad.join("; ")

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use git2::{Delta, FileMode, ObjectType, Oid, Repository};
 
 use super::ContextError;
-use super::snapshot::{Snapshot, io_err};
+use super::snapshot::{Snapshot, Stat, StatCache, io_err};
 
 #[derive(Debug, Default)]
 pub(super) struct Plan {
@@ -117,13 +117,10 @@ pub(super) fn check(
     let overwriting: HashSet<&[u8]> = plan.overwrites.iter().map(Vec::as_slice).collect();
     let mut problems = Vec::new();
     for path in plan.removes.iter().chain(&plan.overwrites) {
-        if let Some(w) = from.written.get(path) {
-            let full = workdir.join(OsStr::from_bytes(path));
-            if let Ok(m) = fs::symlink_metadata(&full)
-                && (m.len() != w.size || (m.mtime(), m.mtime_nsec()) != w.mtime)
-            {
-                problems.push((lossy(path), "changed after it was saved".to_owned()));
-            }
+        let full = workdir.join(OsStr::from_bytes(path));
+        let now = fs::symlink_metadata(&full).ok().map(|m| Stat::of(&m));
+        if now.is_some() && now.as_ref() != from.stats.get(path) {
+            problems.push((lossy(path), "changed after it was saved".to_owned()));
         }
     }
     let mut dirs_ok: HashSet<Vec<u8>> = HashSet::new();
@@ -304,8 +301,14 @@ fn write_blob(
 
 /// Checks that every path the plan touched is as the target has it: written files hold
 /// the blob's bytes with its mode, links point where it says, removed paths are gone.
-/// Paths the plan did not touch were just saved and are not read again.
-pub(super) fn verify(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<(), Vec<String>> {
+/// Paths the plan did not touch were just saved and are not read again. The files read
+/// go into `cache`, so the next save need not read them again once they have settled.
+pub(super) fn verify(
+    repo: &Repository,
+    workdir: &Path,
+    plan: &Plan,
+    cache: &mut StatCache,
+) -> Result<(), Vec<String>> {
     let mut bad = Vec::new();
     let written: HashSet<&[u8]> = plan.writes.iter().map(|w| w.0.as_slice()).collect();
     for path in &plan.removes {
@@ -316,6 +319,7 @@ pub(super) fn verify(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<(
         }
     }
     let odb = repo.odb().ok();
+    let read_from = StatCache::start();
     for (path, oid, mode) in &plan.writes {
         let full = workdir.join(OsStr::from_bytes(path));
         let ok = match fs::symlink_metadata(&full) {
@@ -331,9 +335,13 @@ pub(super) fn verify(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<(
             }
             Ok(m) => {
                 let exec = m.permissions().mode() & 0o111 != 0;
-                m.is_file()
+                let ok = m.is_file()
                     && exec == (*mode == i32::from(FileMode::BlobExecutable))
-                    && Oid::hash_file(ObjectType::Blob, &full).is_ok_and(|h| h == *oid)
+                    && Oid::hash_file(ObjectType::Blob, &full).is_ok_and(|h| h == *oid);
+                if ok {
+                    cache.record(path, Stat::of(&m), *oid, read_from);
+                }
+                ok
             }
             Err(_) => false,
         };

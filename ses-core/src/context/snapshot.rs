@@ -6,16 +6,17 @@
 //! Invariant: a snapshot names only objects that are in the object database when it is
 //! returned; a file that changes while it is read is an error, never a torn blob.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use git2::build::TreeUpdateBuilder;
-use git2::{FileMode, ObjectType, Odb, Oid, Repository, Status, StatusOptions, StatusShow};
+use git2::{FileMode, IndexEntry, ObjectType, Odb, Oid, Repository};
 
 use super::ContextError;
 
@@ -23,12 +24,123 @@ use super::ContextError;
 const WHOLE_READ: u64 = 1 << 20;
 const STREAM_BUF: usize = 256 * 1024;
 
-/// A file whose bytes were written as a blob by this snapshot.
+/// A file whose bytes were read and stored as a blob by this snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Written {
     pub oid: Oid,
     pub size: u64,
+}
+
+/// What `lstat` says about a file, as far as telling "unchanged" goes (git's stat data,
+/// without the device: libgit2 records `st_rdev` there, git nothing comparable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stat {
     pub mtime: (i64, i64),
+    pub ctime: (i64, i64),
+    pub ino: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+}
+
+impl Stat {
+    pub fn of(m: &fs::Metadata) -> Stat {
+        Stat {
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            ino: m.ino(),
+            mode: m.mode(),
+            uid: m.uid(),
+            gid: m.gid(),
+            size: m.size(),
+        }
+    }
+
+    fn is_link(&self) -> bool {
+        self.mode & 0o170000 == 0o120000
+    }
+
+    fn exec(&self) -> bool {
+        self.mode & 0o111 != 0
+    }
+
+    /// Whether the index entry's stat data is this file's (git's `ie_match_stat`, less the
+    /// content checks), with the exec bit only where the filesystem keeps it.
+    fn matches(&self, e: &IndexEntry, filemode: bool) -> bool {
+        let kind_ok = match e.mode {
+            0o120000 => self.is_link(),
+            0o100644 | 0o100755 => {
+                self.mode & 0o170000 == 0o100000
+                    && (!filemode || self.exec() == (e.mode == 0o100755))
+            }
+            _ => false,
+        };
+        kind_ok
+            && e.mtime.seconds() == self.mtime.0 as i32
+            && e.mtime.nanoseconds() == self.mtime.1 as u32
+            && e.ctime.seconds() == self.ctime.0 as i32
+            && e.ctime.nanoseconds() == self.ctime.1 as u32
+            && e.ino == self.ino as u32
+            && e.uid == self.uid
+            && e.gid == self.gid
+            && e.file_size == self.size as u32
+    }
+}
+
+/// How long after a file's last change (its ctime) a reading of it is trusted to stand
+/// for it while its stat data stays the same. Timestamps come from a coarse clock (a
+/// tick of up to 10 ms), so a change right after a read can leave every stat field as
+/// it was; a read this much later than the change cannot be followed by such a change.
+const SETTLED_NS: i128 = 50_000_000;
+
+/// Blobs of files this process has read, by path, so a file whose stat data has not
+/// changed since is not read again. Git keeps the same in the index for files that match
+/// it; this also covers files that differ from the index (the modified ones a context
+/// holds), which git reads again on every `git status`.
+#[derive(Debug, Default)]
+pub(super) struct StatCache {
+    files: HashMap<Vec<u8>, Known>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    stat: Stat,
+    oid: Oid,
+    /// Whether the reading came [`SETTLED_NS`] after the file's last change.
+    settled: bool,
+}
+
+fn ns(t: (i64, i64)) -> i128 {
+    i128::from(t.0) * 1_000_000_000 + i128::from(t.1)
+}
+
+fn now_ns() -> i128 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    d.as_nanos() as i128
+}
+
+impl StatCache {
+    /// Records that `path`, with stat data `stat` taken no earlier than `read_from` (ns
+    /// since the epoch), held blob `oid`.
+    pub fn record(&mut self, path: &[u8], stat: Stat, oid: Oid, read_from: i128) {
+        let settled = ns(stat.ctime) + SETTLED_NS < read_from;
+        self.files
+            .insert(path.to_vec(), Known { stat, oid, settled });
+    }
+
+    fn get(&self, path: &[u8], stat: &Stat) -> Option<Oid> {
+        self.files
+            .get(path)
+            .filter(|k| k.settled && k.stat == *stat)
+            .map(|k| k.oid)
+    }
+
+    pub fn start() -> i128 {
+        now_ns()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,7 +164,11 @@ pub struct Untouched {
 pub(super) struct Snapshot {
     pub index_tree: Oid,
     pub worktree_tree: Oid,
+    /// Files read whole for this snapshot (the others matched the index or the cache).
     pub written: BTreeMap<Vec<u8>, Written>,
+    /// The stat data of every file and symlink of the working tree (tracked or saved
+    /// untracked) as the snapshot found it: what a restore checks before replacing one.
+    pub stats: HashMap<Vec<u8>, Stat>,
     pub counts: Counts,
     pub untouched: Vec<Untouched>,
 }
@@ -86,105 +202,235 @@ pub(super) fn unmerged(index: &git2::Index) -> Result<Vec<String>, ContextError>
     Ok(paths)
 }
 
-/// Writes the current index and working tree as trees. With `hash_first`, a file is hashed
-/// before it is written and not written again when its blob exists (the check after a
-/// restore, where every file's blob is expected to be there already).
-pub(super) fn take(repo: &Repository, hash_first: bool) -> Result<Snapshot, ContextError> {
-    let workdir = workdir(repo)?;
+/// The index, freshly read, and the modification time of its file: entries changed at or
+/// after it are "racily clean" and their stat data proves nothing (git's rule).
+fn read_index(repo: &Repository) -> Result<(git2::Index, (i64, i64)), ContextError> {
+    let file = repo.path().join("index");
+    let stamp = |file: &Path| match fs::metadata(file) {
+        Ok(m) => Ok(Some(Stat::of(&m))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(file, e)),
+    };
     let mut index = repo.index()?;
-    index.read(false)?;
+    for _ in 0..5 {
+        let before = stamp(&file)?;
+        index.read(false)?;
+        let after = stamp(&file)?;
+        if before == after {
+            // Without an index file every entry is racy, which is right: there is none.
+            return Ok((index, after.map_or((i64::MIN, 0), |s| s.mtime)));
+        }
+    }
+    Err(ContextError::Changed { path: file })
+}
+
+/// One index entry as the scan needs it.
+struct Tracked {
+    entry: IndexEntry,
+    /// Its stat data can be trusted to mean "unchanged" when it matches.
+    trusted: bool,
+    seen: bool,
+}
+
+/// What the walk found that is not unchanged-and-tracked: a file or symlink to read.
+struct Candidate {
+    path: Vec<u8>,
+    stat: Stat,
+    tracked: Option<(Oid, u32)>,
+}
+
+/// Writes the current index and working tree as trees. The working tree is found the
+/// way git finds it: tracked files whose stat data matches a settled index entry are
+/// taken as the index has them; the rest are read, unless `cache` read them before and
+/// their stat data has not changed since; untracked files are found by walking
+/// directories, never descending into ignored ones, other repositories or submodules.
+pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot, ContextError> {
+    let workdir = workdir(repo)?;
+    let (mut index, index_mtime) = read_index(repo)?;
     if index.has_conflicts() {
         return Err(ContextError::Unmerged {
             paths: unmerged(&index)?,
         });
     }
     let index_tree = index.write_tree()?;
+    let filemode = repo
+        .config()
+        .and_then(|c| c.get_bool("core.filemode"))
+        .unwrap_or(true);
+    let empty_blob = Oid::hash_object(ObjectType::Blob, b"")?;
     let mut untouched = Vec::new();
+    let mut tracked: HashMap<Vec<u8>, Tracked> = HashMap::with_capacity(index.len());
+    let mut tracked_dirs: HashSet<Vec<u8>> = HashSet::new();
+    let mut gitlinks: HashSet<Vec<u8>> = HashSet::new();
     for e in index.iter() {
+        let mut at = e.path.len();
+        while let Some(i) = e.path[..at].iter().rposition(|&b| b == b'/') {
+            if !tracked_dirs.insert(e.path[..i].to_vec()) {
+                break;
+            }
+            at = i;
+        }
         if e.mode == 0o160000 {
             untouched.push(Untouched {
                 path: String::from_utf8_lossy(&e.path).into_owned(),
                 why: "submodule".into(),
             });
+            gitlinks.insert(e.path.clone());
+            continue;
+        }
+        let racy = (e.mtime.seconds() as i64, e.mtime.nanoseconds() as i64) >= index_mtime;
+        // git smudges racily clean entries by zeroing their size; a zero size proves
+        // nothing unless the blob is empty.
+        let smudged = e.file_size == 0 && e.id != empty_blob;
+        tracked.insert(
+            e.path.clone(),
+            Tracked {
+                trusted: !racy && !smudged,
+                seen: false,
+                entry: e,
+            },
+        );
+    }
+    let read_from = StatCache::start();
+    let mut candidates = Vec::new();
+    let mut stats = HashMap::with_capacity(tracked.len());
+    let mut stack: Vec<(Vec<u8>, bool)> = vec![(Vec::new(), true)];
+    while let Some((dir, has_tracked)) = stack.pop() {
+        let full_dir = if dir.is_empty() {
+            workdir.clone()
+        } else {
+            workdir.join(OsStr::from_bytes(&dir))
+        };
+        let entries = match fs::read_dir(&full_dir) {
+            Ok(e) => e,
+            // Removed while we looked: whatever was tracked in it is deleted.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.is_empty() => continue,
+            Err(e) => return Err(io_err(&full_dir, e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| io_err(&full_dir, e))?;
+            let name = entry.file_name();
+            if name.as_bytes() == b".git" {
+                continue;
+            }
+            let mut path = dir.clone();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(name.as_bytes());
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io_err(&entry.path(), e)),
+            };
+            if gitlinks.contains(&path) {
+                continue;
+            }
+            let ft = meta.file_type();
+            if ft.is_dir() {
+                if tracked_dirs.contains(&path) {
+                    stack.push((path, true));
+                } else if fs::symlink_metadata(entry.path().join(".git")).is_ok() {
+                    untouched.push(Untouched {
+                        path: String::from_utf8_lossy(&path).into_owned(),
+                        why: "nested repository".into(),
+                    });
+                } else if !ignored(repo, &path, true)? {
+                    stack.push((path, false));
+                }
+                continue;
+            }
+            if !ft.is_file() && !ft.is_symlink() {
+                // Sockets, fifos and devices are not content git can hold.
+                continue;
+            }
+            let stat = Stat::of(&meta);
+            let known = if has_tracked {
+                tracked.get_mut(&path)
+            } else {
+                None
+            };
+            match known {
+                Some(t) => {
+                    t.seen = true;
+                    stats.insert(path.clone(), stat);
+                    if t.trusted && stat.matches(&t.entry, filemode) {
+                        continue;
+                    }
+                    candidates.push(Candidate {
+                        tracked: Some((t.entry.id, t.entry.mode)),
+                        path,
+                        stat,
+                    });
+                }
+                None => {
+                    if ignored(repo, &path, false)? {
+                        continue;
+                    }
+                    stats.insert(path.clone(), stat);
+                    candidates.push(Candidate {
+                        path,
+                        stat,
+                        tracked: None,
+                    });
+                }
+            }
         }
     }
-    let filemode = repo
-        .config()
-        .and_then(|c| c.get_bool("core.filemode"))
-        .unwrap_or(true);
-    let mut opts = StatusOptions::new();
-    opts.show(StatusShow::Workdir)
-        .include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(false)
-        .exclude_submodules(true)
-        .renames_index_to_workdir(false)
-        .update_index(true);
-    let statuses = repo.statuses(Some(&mut opts))?;
     let odb = repo.odb()?;
     let mut updates = TreeUpdateBuilder::new();
     let mut written = BTreeMap::new();
     let mut counts = Counts::default();
     let mut buf = Vec::new();
-    for entry in statuses.iter() {
-        let s = entry.status();
-        let path = entry.path_bytes().to_vec();
-        if path.ends_with(b"/") {
-            // An untracked directory status does not descend into: another repository.
-            untouched.push(Untouched {
-                path: String::from_utf8_lossy(&path[..path.len() - 1]).into_owned(),
-                why: "nested repository".into(),
-            });
-            continue;
-        }
-        if !s.intersects(
-            Status::WT_NEW | Status::WT_MODIFIED | Status::WT_DELETED | Status::WT_TYPECHANGE,
-        ) {
-            continue;
-        }
-        if s.contains(Status::WT_NEW) {
-            counts.untracked += 1;
-        } else {
-            counts.unstaged += 1;
-        }
-        let full = workdir.join(OsStr::from_bytes(&path));
-        let meta = match fs::symlink_metadata(&full) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                updates.remove(path);
-                continue;
-            }
-            Err(e) => return Err(io_err(&full, e)),
-        };
-        if meta.file_type().is_symlink() {
+    for c in candidates {
+        let full = workdir.join(OsStr::from_bytes(&c.path));
+        let (oid, mode) = if c.stat.is_link() {
             let target = fs::read_link(&full).map_err(|e| io_err(&full, e))?;
-            let oid = odb.write(ObjectType::Blob, target.as_os_str().as_bytes())?;
-            updates.upsert(path, oid, FileMode::Link);
-        } else if meta.is_file() {
+            (
+                odb.write(ObjectType::Blob, target.as_os_str().as_bytes())?,
+                FileMode::Link,
+            )
+        } else {
             let exec = if filemode {
-                meta.permissions().mode() & 0o111 != 0
+                c.stat.exec()
             } else {
-                index
-                    .get_path(Path::new(OsStr::from_bytes(&path)), 0)
-                    .is_some_and(|e| e.mode == 0o100755)
+                c.tracked.is_some_and(|(_, m)| m == 0o100755)
             };
-            let oid = write_file(&odb, &full, &meta, hash_first, &mut buf)?;
-            written.insert(
-                path.clone(),
-                Written {
-                    oid,
-                    size: meta.len(),
-                    mtime: (meta.mtime(), meta.mtime_nsec()),
-                },
-            );
             let mode = if exec {
                 FileMode::BlobExecutable
             } else {
                 FileMode::Blob
             };
-            updates.upsert(path, oid, mode);
-        } else {
-            // A tracked file replaced by a directory: its files are listed on their own.
+            let cached = cache.get(&c.path, &c.stat).filter(|o| odb.exists(*o));
+            let oid = match cached {
+                Some(oid) => oid,
+                None => {
+                    let oid = write_file(&odb, &full, c.stat.size, &mut buf)?;
+                    cache.record(&c.path, c.stat, oid, read_from);
+                    written.insert(
+                        c.path.clone(),
+                        Written {
+                            oid,
+                            size: c.stat.size,
+                        },
+                    );
+                    oid
+                }
+            };
+            (oid, mode)
+        };
+        match c.tracked {
+            Some((id, m)) if id == oid && m as i32 == i32::from(mode) => continue,
+            Some(_) => counts.unstaged += 1,
+            None => counts.untracked += 1,
+        }
+        updates.upsert(c.path, oid, mode);
+    }
+    for (path, t) in &tracked {
+        // Sparse checkouts leave skip-worktree entries off disk on purpose.
+        const SKIP_WORKTREE: u16 = 1 << 14;
+        if !t.seen && t.entry.flags_extended & SKIP_WORKTREE == 0 {
+            counts.unstaged += 1;
             updates.remove(path);
         }
     }
@@ -196,9 +442,20 @@ pub(super) fn take(repo: &Repository, hash_first: bool) -> Result<Snapshot, Cont
         index_tree,
         worktree_tree,
         written,
+        stats,
         counts,
         untouched,
     })
+}
+
+/// Whether git ignores `path` (a directory when `dir`): `.gitignore` files,
+/// `info/exclude` and `core.excludesFile`, as libgit2 reads them.
+fn ignored(repo: &Repository, path: &[u8], dir: bool) -> Result<bool, ContextError> {
+    let mut p = path.to_vec();
+    if dir {
+        p.push(b'/');
+    }
+    Ok(repo.is_path_ignored(Path::new(OsStr::from_bytes(&p)))?)
 }
 
 /// How many paths the index changes against HEAD (0 without commits: everything is new
@@ -217,32 +474,30 @@ fn staged_count(repo: &Repository, index_tree: Oid) -> Result<usize, ContextErro
 }
 
 /// Writes one file's bytes as a blob: small files in one read, large ones streamed so
-/// a file of any size costs a fixed buffer.
+/// a file of any size costs a fixed buffer. `size` is what `lstat` said; a file that
+/// grows or shrinks while it is read is an error, never a torn blob.
 fn write_file(
     odb: &Odb<'_>,
     path: &Path,
-    meta: &fs::Metadata,
-    hash_first: bool,
+    size: u64,
     buf: &mut Vec<u8>,
 ) -> Result<Oid, ContextError> {
-    if hash_first {
-        let oid = Oid::hash_file(ObjectType::Blob, path)?;
-        if odb.exists(oid) {
-            return Ok(oid);
-        }
-    }
     let changed = || ContextError::Changed {
         path: path.to_owned(),
     };
     let mut file = fs::File::open(path).map_err(|e| io_err(path, e))?;
-    let size = meta.len();
     if size <= WHOLE_READ {
         buf.clear();
         file.read_to_end(buf).map_err(|e| io_err(path, e))?;
         if buf.len() as u64 != size {
             return Err(changed());
         }
-        return Ok(odb.write(ObjectType::Blob, buf)?);
+        let oid = Oid::hash_object(ObjectType::Blob, buf)?;
+        // An object already stored is not written again (nor its file touched).
+        if !odb.exists(oid) {
+            odb.write(ObjectType::Blob, buf)?;
+        }
+        return Ok(oid);
     }
     let len = usize::try_from(size).map_err(|_| changed())?;
     let mut w = odb.writer(len, ObjectType::Blob)?;
