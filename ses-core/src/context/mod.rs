@@ -253,6 +253,9 @@ pub struct Switched {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     pub id: String,
+    /// The journal's file (or, written by an older SES, its ref): not part of its JSON.
+    #[serde(skip)]
+    pub journal: String,
     pub from: String,
     pub to: String,
     pub started_ms: u64,
@@ -494,10 +497,7 @@ impl ContextRepo {
                 _ => Ok(()),
             };
         };
-        let tmp = dir.join("current.tmp");
-        fs::write(&tmp, format!("{name}\n{}\n", self.head_marker()?))
-            .map_err(|e| io_err(&tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| io_err(&path, e))
+        write_in_place(&path, &format!("{name}\n{}\n", self.head_marker()?))
     }
 
     pub fn head_state(&self) -> Result<HeadState, ContextError> {
@@ -865,9 +865,16 @@ impl ContextRepo {
             return Ok(());
         }
         let newest_explicit = versions.iter().rev().find(|v| !v.automatic).copied();
+        let journaled: Vec<String> = self
+            .pending()?
+            .into_iter()
+            .flat_map(|p| [p.saved, p.target])
+            .collect();
         let cut = versions.len() - KEEP_VERSIONS;
         for v in &versions[..cut] {
-            if newest_explicit.is_some_and(|e| e.version == v.version) {
+            if newest_explicit.is_some_and(|e| e.version == v.version)
+                || journaled.contains(&v.commit.to_string())
+            {
                 continue;
             }
             self.repo.find_reference(&v.refname(name))?.delete()?;
@@ -976,13 +983,13 @@ impl ContextRepo {
         &mut self,
         plan: &restore::Plan,
         target: &Target,
-        journal: &str,
+        journal: &Pending,
         name: &str,
     ) -> Result<usize, ContextError> {
         let interrupted = |detail: String| ContextError::Interrupted {
             name: name.to_owned(),
-            journal: journal.to_owned(),
-            id: journal.trim_start_matches(RECOVER).to_owned(),
+            journal: journal.journal.clone(),
+            id: journal.id.clone(),
             detail,
         };
         restore::apply(&self.repo, &self.workdir, plan)
@@ -1017,38 +1024,29 @@ impl ContextRepo {
         Ok(plan.files())
     }
 
-    fn write_journal(&self, p: &Pending, parents: &[Oid]) -> Result<String, ContextError> {
-        let json = serde_json::to_string_pretty(p).expect("invariant: a journal serialises");
-        // Everything is in the message and the parents; the tree is the empty one.
-        let tree = self.repo.find_tree(self.repo.treebuilder(None)?.write()?)?;
-        let parents = parents
-            .iter()
-            .map(|o| self.repo.find_commit(*o))
-            .collect::<Result<Vec<_>, _>>()?;
-        let sig = Signature::now("ses", "ses@localhost")?;
-        let msg = format!("ses switch {:?} → {:?}\n{json}\n", p.from, p.to);
-        let commit = self.repo.commit(
-            None,
-            &sig,
-            &sig,
-            &msg,
-            &tree,
-            &parents.iter().collect::<Vec<_>>(),
-        )?;
-        let refname = format!("{RECOVER}{}", p.id);
-        self.repo.reference(&refname, commit, false, &msg)?;
-        Ok(refname)
+    fn journal_path(&self) -> PathBuf {
+        self.repo.path().join("ses").join("journal")
     }
 
-    fn new_journal_id(&self) -> String {
-        let base = now_ms().to_string();
-        let mut id = base.clone();
-        let mut n = 1;
-        while self.repo.find_reference(&format!("{RECOVER}{id}")).is_ok() {
-            n += 1;
-            id = format!("{base}-{n}");
+    /// Records a switch about to touch the working tree. The journal is one line of JSON
+    /// in `<gitdir>/ses/journal`, written in place (no new file, no new object: on some
+    /// filesystems creating an inode costs more than the rest of a switch); both versions
+    /// it names are under refs, and nothing prunes a version a journal names.
+    fn write_journal(&self, p: &mut Pending) -> Result<(), ContextError> {
+        self.ses_dir()?;
+        let path = self.journal_path();
+        p.journal = path.display().to_string();
+        let line = serde_json::to_string(p).expect("invariant: a journal serialises") + "\n";
+        write_in_place(&path, &line)
+    }
+
+    /// Marks the journal done (empties it).
+    fn clear_journal(&self, p: &Pending) -> Result<(), ContextError> {
+        if p.journal.starts_with(RECOVER) {
+            self.repo.find_reference(&p.journal)?.delete()?;
+            return Ok(());
         }
-        id
+        write_in_place(&self.journal_path(), "")
     }
 
     /// Saves the current context, restores `name` and returns its editor state (documents
@@ -1089,8 +1087,9 @@ impl ContextRepo {
             version: saved.meta.version,
             problems,
         })?;
-        let journal = Pending {
-            id: self.new_journal_id(),
+        let mut journal = Pending {
+            id: now_ms().to_string(),
+            journal: String::new(),
             from: current.clone(),
             to: name.to_owned(),
             started_ms: now_ms(),
@@ -1099,10 +1098,10 @@ impl ContextRepo {
             target: restored.commit.to_string(),
             target_version: restored.meta.version,
         };
-        let jref = self.write_journal(&journal, &[saved.commit, restored.commit])?;
-        let files = self.restore(&plan, &target, &jref, name)?;
+        self.write_journal(&mut journal)?;
+        let files = self.restore(&plan, &target, &journal, name)?;
         self.set_current(Some(name))?;
-        self.repo.find_reference(&jref)?.delete()?;
+        self.clear_journal(&journal)?;
         let mut untouched = snap.untouched.clone();
         untouched.extend(plan.submodules.iter().map(|p| Untouched {
             path: p.clone(),
@@ -1222,6 +1221,12 @@ impl ContextRepo {
     /// only forgets its saved versions: the working tree is not touched.
     pub fn delete(&mut self, name: &str) -> Result<usize, ContextError> {
         let _lock = self.lock()?;
+        let pending = self.pending()?;
+        if pending.iter().any(|p| p.from == name || p.to == name) {
+            return Err(ContextError::Pending {
+                ids: pending.into_iter().map(|p| p.id).collect(),
+            });
+        }
         let versions = self.versions_of(name)?;
         if versions.is_empty() {
             return Err(self.unknown(name));
@@ -1238,12 +1243,37 @@ impl ContextRepo {
     /// Switches a crash interrupted, oldest first.
     pub fn pending(&self) -> Result<Vec<Pending>, ContextError> {
         let mut out = Vec::new();
+        let path = self.journal_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                // One write of under a page: a kill leaves the old line or the new one,
+                // and anything after the first line is a longer old one's tail.
+                let line = text.lines().next().unwrap_or("").trim();
+                if !line.is_empty() {
+                    let mut p: Pending =
+                        serde_json::from_str(line).map_err(|e| ContextError::Corrupt {
+                            refname: path.display().to_string(),
+                            detail: format!(
+                                "its journal does not parse ({e}); the versions it named are \
+                                 still under refs/ses/contexts (`ses context show NAME`)"
+                            ),
+                        })?;
+                    p.journal = path.display().to_string();
+                    out.push(p);
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&path, e)),
+        }
+        // Journals written by SES before 0.2 were commits under refs/ses/recover/.
         for r in self.repo.references_glob(&format!("{RECOVER}*"))? {
             let r = r?;
             let (Some(refname), Some(commit)) = (r.name().ok(), r.target()) else {
                 continue;
             };
-            out.push(self.read_message::<Pending>(commit, refname)?);
+            let mut p = self.read_message::<Pending>(commit, refname)?;
+            p.journal = refname.to_owned();
+            out.push(p);
         }
         out.sort_by(|a, b| a.started_ms.cmp(&b.started_ms).then(a.id.cmp(&b.id)));
         Ok(out)
@@ -1275,10 +1305,14 @@ impl ContextRepo {
         }
         self.check_state()?;
         let saved_commit = Oid::from_str(&p.saved)?;
-        let refname = format!("{RECOVER}{}", p.id);
+        let refname = self
+            .versions_of(&p.from)?
+            .into_iter()
+            .find(|v| v.commit == saved_commit)
+            .map_or_else(|| p.journal.clone(), |v| v.refname(&p.from));
         let meta: Meta = self.read_message(saved_commit, &refname)?;
         let restored = Version {
-            refname: refname.clone(),
+            refname,
             commit: saved_commit,
             meta,
         };
@@ -1292,9 +1326,9 @@ impl ContextRepo {
             version: kept.meta.version,
             problems,
         })?;
-        let files = self.restore(&plan, &target, &refname, &p.from)?;
+        let files = self.restore(&plan, &target, &p, &p.from)?;
         self.set_current(Some(&p.from))?;
-        self.repo.find_reference(&refname)?.delete()?;
+        self.clear_journal(&p)?;
         self.live = Some((p.from.clone(), restored.meta.interest.clone()));
         let editor = order_documents(
             &self.editor_of(&restored)?,
@@ -1311,6 +1345,25 @@ impl ContextRepo {
             editor,
         })
     }
+}
+
+/// Replaces a small file's text without making a new file: one write at offset 0 (under a
+/// page, so a killed process leaves the old text or the new, never half), then the
+/// length. Readers take the first line, so a longer old text's tail that a kill left
+/// behind is never read. Creating a file (and renaming it over the old one) costs a new
+/// inode, which on ext4 without a journal is the slowest step of a switch.
+fn write_in_place(path: &Path, text: &str) -> Result<(), ContextError> {
+    use std::os::unix::fs::FileExt;
+    debug_assert!(text.len() < 4096 && text.lines().count() <= 2);
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| io_err(path, e))?;
+    file.write_all_at(text.as_bytes(), 0)
+        .and_then(|()| file.set_len(text.len() as u64))
+        .map_err(|e| io_err(path, e))
 }
 
 fn short(oid: &str) -> String {

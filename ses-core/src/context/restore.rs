@@ -191,15 +191,15 @@ fn unsaved_files(dir: &Path, rel: &[u8], removing: &HashSet<&[u8]>, out: &mut Ve
 }
 
 /// Carries out a checked plan on the working tree. Callers have saved both sides first.
+///
+/// A file the plan removes may be renamed to a path it creates and written over there:
+/// creating a file costs an inode, which on ext4 without a journal (where it scans for
+/// one not recently freed) costs more than the write. Only a plain file of ours with one
+/// link and a new file's permissions is reused, so the result is what a fresh file would
+/// be.
 pub(super) fn apply(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<(), ContextError> {
     let mut emptied: BTreeSet<PathBuf> = BTreeSet::new();
-    for path in plan.removes.iter().rev() {
-        let full = workdir.join(OsStr::from_bytes(path));
-        match fs::remove_file(&full) {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&full, e)),
-        }
+    let note_emptied = |emptied: &mut BTreeSet<PathBuf>, full: &Path| {
         let mut p = full.parent();
         while let Some(dir) = p {
             if dir == workdir || !emptied.insert(dir.to_owned()) {
@@ -207,10 +207,50 @@ pub(super) fn apply(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<()
             }
             p = dir.parent();
         }
+    };
+    // Paths a write needs as directories or writes itself: a spare must not be one, nor
+    // be under one.
+    let mut needed: HashSet<&[u8]> = HashSet::new();
+    for (path, _, _) in &plan.writes {
+        needed.insert(path);
+        let mut at = path.len();
+        while let Some(i) = path[..at].iter().rposition(|&b| b == b'/') {
+            if !needed.insert(&path[..i]) {
+                break;
+            }
+            at = i;
+        }
     }
-    // Deepest first; a directory that still holds anything stays.
-    for dir in emptied.iter().rev() {
-        let _ = fs::remove_dir(dir);
+    let fresh_mode = fresh_file_mode();
+    let mut spares: Vec<PathBuf> = Vec::new();
+    for path in plan.removes.iter().rev() {
+        let full = workdir.join(OsStr::from_bytes(path));
+        let in_the_way = {
+            let mut at = path.len();
+            let mut hit = needed.contains(path.as_slice());
+            while let Some(i) = path[..at].iter().rposition(|&b| b == b'/') {
+                hit |= needed.contains(&path[..i]);
+                at = i;
+            }
+            hit
+        };
+        if !in_the_way
+            && let Some(fresh) = fresh_mode
+            && let Ok(m) = fs::symlink_metadata(&full)
+            && m.is_file()
+            && m.nlink() == 1
+            && m.uid() == fresh.uid
+            && m.mode() & 0o7666 == fresh.mode
+        {
+            spares.push(full);
+            continue;
+        }
+        match fs::remove_file(&full) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&full, e)),
+        }
+        note_emptied(&mut emptied, &full);
     }
     let odb = repo.odb()?;
     let mut buf = vec![0u8; 256 * 1024];
@@ -226,7 +266,20 @@ pub(super) fn apply(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<()
             Ok(m) if m.file_type().is_symlink() || m.nlink() > 1 => {
                 fs::remove_file(&full).map_err(|e| io_err(&full, e))?
             }
-            _ => {}
+            Ok(_) => {}
+            Err(_) if *mode != i32::from(FileMode::Link) => {
+                // Prefer a spare from the same directory, then any.
+                let pick = spares
+                    .iter()
+                    .rposition(|s| s.parent() == full.parent())
+                    .or_else(|| spares.len().checked_sub(1));
+                if let Some(i) = pick {
+                    let spare = spares.swap_remove(i);
+                    fs::rename(&spare, &full).map_err(|e| io_err(&spare, e))?;
+                    note_emptied(&mut emptied, &spare);
+                }
+            }
+            Err(_) => {}
         }
         if *mode == i32::from(FileMode::Link) {
             let target = odb.read(*oid)?;
@@ -238,7 +291,43 @@ pub(super) fn apply(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<()
         let exec = *mode == i32::from(FileMode::BlobExecutable);
         write_blob(&odb, *oid, &full, exec, &mut buf)?;
     }
+    for spare in spares {
+        match fs::remove_file(&spare) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&spare, e)),
+        }
+        note_emptied(&mut emptied, &spare);
+    }
+    // Deepest first; a directory that still holds anything stays.
+    for dir in emptied.iter().rev() {
+        let _ = fs::remove_dir(dir);
+    }
     Ok(())
+}
+
+/// The owner and permission bits (less the exec bits) a file this process creates gets.
+#[derive(Debug, Clone, Copy)]
+struct Fresh {
+    uid: u32,
+    mode: u32,
+}
+
+/// `None` where the umask cannot be read without changing it (no /proc): then no file
+/// is reused.
+fn fresh_file_mode() -> Option<Fresh> {
+    static FRESH: std::sync::OnceLock<Option<Fresh>> = std::sync::OnceLock::new();
+    *FRESH.get_or_init(|| {
+        let status = fs::read_to_string("/proc/self/status").ok()?;
+        let umask = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Umask:"))
+            .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())?;
+        Some(Fresh {
+            uid: rustix::process::geteuid().as_raw(),
+            mode: 0o666 & !umask,
+        })
+    })
 }
 
 fn remove_empty_dirs(dir: &Path) -> Result<(), ContextError> {

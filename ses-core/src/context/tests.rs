@@ -426,18 +426,18 @@ fn switch_returns_documents_by_interest_focused_last() {
     let _ = f;
 }
 
-#[test]
-fn an_interrupted_switch_is_recovered() {
-    let (f, mut c) = two_contexts();
+/// Does what a switch does up to half of the writes, as if killed there; with `legacy`,
+/// the journal is a commit under refs/ses/recover/ as SES before 0.2 wrote it.
+fn interrupt_a_switch(f: &Fixture, c: &mut ContextRepo, legacy: bool) -> (String, String, Files) {
     f.write("new-in-two.bin", "\u{0}binary\u{0}");
     fs::remove_file(f.dir.join("a.txt")).unwrap();
-    let before = state(&f);
-    // Do what a switch does up to half of the writes, as if killed there.
+    let before = state(f);
     let one = c.load("one", c.latest("one").unwrap()).unwrap();
     let target = c.target(&one).unwrap();
     let (saved, snap) = c.save("two", None, true, "switch").unwrap();
-    let journal = Pending {
-        id: c.new_journal_id(),
+    let mut journal = Pending {
+        id: now_ms().to_string(),
+        journal: String::new(),
         from: "two".into(),
         to: "one".into(),
         started_ms: now_ms(),
@@ -446,29 +446,96 @@ fn an_interrupted_switch_is_recovered() {
         target: one.commit.to_string(),
         target_version: one.meta.version,
     };
-    c.write_journal(&journal, &[saved.commit, one.commit])
-        .unwrap();
+    if legacy {
+        let json = serde_json::to_string_pretty(&journal).unwrap();
+        let tree = c
+            .repo
+            .find_tree(c.repo.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let sig = git2::Signature::now("ses", "ses@localhost").unwrap();
+        let parents = [
+            c.repo.find_commit(saved.commit).unwrap(),
+            c.repo.find_commit(one.commit).unwrap(),
+        ];
+        let commit = c
+            .repo
+            .commit(
+                None,
+                &sig,
+                &sig,
+                &format!("ses switch\n{json}\n"),
+                &tree,
+                &parents.iter().collect::<Vec<_>>(),
+            )
+            .unwrap();
+        c.repo
+            .reference(&format!("{RECOVER}{}", journal.id), commit, false, "test")
+            .unwrap();
+    } else {
+        c.write_journal(&mut journal).unwrap();
+    }
     let mut plan = restore::plan(&c.repo, snap.worktree_tree, target.worktree).unwrap();
     plan.writes.truncate(plan.writes.len() / 2);
     restore::apply(&c.repo, &c.workdir, &plan).unwrap();
-    assert_ne!(state(&f), before);
-    // Switching is refused until the work is put back.
-    let err = c.switch("one", None).unwrap_err().to_string();
-    assert!(err.contains("ses context recover --restore"), "{err}");
-    let pending = c.pending().unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(
-        (pending[0].from.as_str(), pending[0].to.as_str()),
-        ("two", "one")
+    assert_ne!(state(f), before);
+    before
+}
+
+#[test]
+fn an_interrupted_switch_is_recovered() {
+    for legacy in [false, true] {
+        let (f, mut c) = two_contexts();
+        let before = interrupt_a_switch(&f, &mut c, legacy);
+        // Switching and deleting either side are refused until the work is put back.
+        let err = c.switch("one", None).unwrap_err().to_string();
+        assert!(err.contains("ses context recover --restore"), "{err}");
+        let err = c.delete("two").unwrap_err().to_string();
+        assert!(err.contains("ses context recover --restore"), "{err}");
+        // Captures go on, but never prune the versions the journal names.
+        for _ in 0..KEEP_VERSIONS + 3 {
+            c.capture("two", None).unwrap();
+        }
+        let pending = c.pending().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            (pending[0].from.as_str(), pending[0].to.as_str()),
+            ("two", "one")
+        );
+        let saved = Oid::from_str(&pending[0].saved).unwrap();
+        assert!(
+            c.versions_of("two")
+                .unwrap()
+                .iter()
+                .any(|v| v.commit == saved)
+        );
+        // Put the half-switched state back as it was before the captures.
+        let r = c.recover(&pending[0].id).unwrap();
+        assert_eq!(r.name, "two");
+        assert_eq!(state(&f), before, "legacy: {legacy}");
+        assert!(c.pending().unwrap().is_empty());
+        assert!(c.recover(&pending[0].id).is_err());
+        c.switch("one", None).unwrap();
+        c.switch("two", None).unwrap();
+        assert_eq!(state(&f), before);
+    }
+}
+
+#[test]
+fn a_journal_torn_by_a_kill_reads_as_its_first_line() {
+    let (f, mut c) = two_contexts();
+    interrupt_a_switch(&f, &mut c, false);
+    let path = c.journal_path();
+    let line = fs::read_to_string(&path).unwrap();
+    // A longer old text's tail after the new line, as a kill between the write and the
+    // truncation leaves it.
+    fs::write(&path, format!("{line}{}", "x".repeat(300))).unwrap();
+    assert_eq!(c.pending().unwrap().len(), 1);
+    fs::write(&path, "{not json\n").unwrap();
+    let err = c.pending().unwrap_err().to_string();
+    assert!(
+        err.contains("journal does not parse") && err.contains("refs/ses/contexts"),
+        "{err}"
     );
-    let r = c.recover(&pending[0].id).unwrap();
-    assert_eq!(r.name, "two");
-    assert_eq!(state(&f), before);
-    assert!(c.pending().unwrap().is_empty());
-    assert!(c.recover(&pending[0].id).is_err());
-    c.switch("one", None).unwrap();
-    c.switch("two", None).unwrap();
-    assert_eq!(state(&f), before);
 }
 
 #[test]
