@@ -596,8 +596,27 @@ impl ContextRepo {
         Ok(out)
     }
 
+    /// One context's versions, oldest first: only its own refs are read.
     fn versions_of(&self, name: &str) -> Result<Vec<VersionRef>, ContextError> {
-        Ok(self.all_versions()?.remove(name).unwrap_or_default())
+        let glob = format!("{CONTEXTS}{}/*", encode_name(name));
+        let mut out = Vec::new();
+        for r in self.repo.references_glob(&glob)? {
+            let r = r?;
+            let (Some(refname), Some(commit)) = (r.name().ok(), r.target()) else {
+                continue;
+            };
+            if let Some((n, version, automatic)) = parse_version_ref(refname)
+                && n == name
+            {
+                out.push(VersionRef {
+                    version,
+                    automatic,
+                    commit,
+                });
+            }
+        }
+        out.sort_by_key(|v| v.version);
+        Ok(out)
     }
 
     fn unknown(&self, name: &str) -> ContextError {

@@ -29,6 +29,8 @@ const STREAM_BUF: usize = 256 * 1024;
 pub(super) struct Written {
     pub oid: Oid,
     pub size: u64,
+    /// Whether this snapshot stored the blob (it was not in the object database).
+    pub new: bool,
 }
 
 /// What `lstat` says about a file, as far as telling "unchanged" goes (git's stat data,
@@ -97,11 +99,17 @@ const SETTLED_NS: i128 = 50_000_000;
 /// Blobs of files this process has read, by path, so a file whose stat data has not
 /// changed since is not read again. Git keeps the same in the index for files that match
 /// it; this also covers files that differ from the index (the modified ones a context
-/// holds), which git reads again on every `git status`.
+/// holds), which git reads again on every `git status`. Also remembers the last working
+/// trees built, by their changes from the index tree: going back to a context rebuilds
+/// the same tree, and writing its subtrees again would touch every one of their files.
 #[derive(Debug, Default)]
 pub(super) struct StatCache {
     files: HashMap<Vec<u8>, Known>,
+    trees: Vec<([u8; 32], Oid)>,
 }
+
+/// Working trees remembered (two contexts back and forth, and a few more).
+const TREES_KEPT: usize = 8;
 
 #[derive(Debug, Clone, Copy)]
 struct Known {
@@ -140,6 +148,18 @@ impl StatCache {
 
     pub fn start() -> i128 {
         now_ns()
+    }
+
+    fn tree(&self, key: &[u8; 32]) -> Option<Oid> {
+        self.trees.iter().find(|(k, _)| k == key).map(|(_, t)| *t)
+    }
+
+    fn remember_tree(&mut self, key: [u8; 32], tree: Oid) {
+        self.trees.retain(|(k, _)| *k != key);
+        if self.trees.len() == TREES_KEPT {
+            self.trees.remove(0);
+        }
+        self.trees.push((key, tree));
     }
 }
 
@@ -378,7 +398,8 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
         }
     }
     let odb = repo.odb()?;
-    let mut updates = TreeUpdateBuilder::new();
+    // Path → new blob and mode, or None for a deletion.
+    let mut changes: BTreeMap<Vec<u8>, Option<(Oid, FileMode)>> = BTreeMap::new();
     let mut written = BTreeMap::new();
     let mut counts = Counts::default();
     let mut buf = Vec::new();
@@ -405,13 +426,14 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
             let oid = match cached {
                 Some(oid) => oid,
                 None => {
-                    let oid = write_file(&odb, &full, c.stat.size, &mut buf)?;
+                    let (oid, new) = write_file(&odb, &full, c.stat.size, &mut buf)?;
                     cache.record(&c.path, c.stat, oid, read_from);
                     written.insert(
                         c.path.clone(),
                         Written {
                             oid,
                             size: c.stat.size,
+                            new,
                         },
                     );
                     oid
@@ -424,18 +446,17 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
             Some(_) => counts.unstaged += 1,
             None => counts.untracked += 1,
         }
-        updates.upsert(c.path, oid, mode);
+        changes.insert(c.path, Some((oid, mode)));
     }
     for (path, t) in &tracked {
         // Sparse checkouts leave skip-worktree entries off disk on purpose.
         const SKIP_WORKTREE: u16 = 1 << 14;
         if !t.seen && t.entry.flags_extended & SKIP_WORKTREE == 0 {
             counts.unstaged += 1;
-            updates.remove(path);
+            changes.insert(path.clone(), None);
         }
     }
-    let base = repo.find_tree(index_tree)?;
-    let worktree_tree = updates.create_updated(repo, &base)?;
+    let worktree_tree = worktree_tree(repo, index_tree, &changes, cache)?;
     counts.staged = staged_count(repo, index_tree)?;
     untouched.sort();
     Ok(Snapshot {
@@ -446,6 +467,49 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
         counts,
         untouched,
     })
+}
+
+/// The index tree with `changes` applied, built once per distinct set of changes.
+fn worktree_tree(
+    repo: &Repository,
+    index_tree: Oid,
+    changes: &BTreeMap<Vec<u8>, Option<(Oid, FileMode)>>,
+    cache: &mut StatCache,
+) -> Result<Oid, ContextError> {
+    if changes.is_empty() {
+        return Ok(index_tree);
+    }
+    let mut key = blake3::Hasher::new();
+    key.update(index_tree.as_bytes());
+    for (path, change) in changes {
+        key.update(&(path.len() as u64).to_le_bytes());
+        key.update(path);
+        match change {
+            Some((oid, mode)) => {
+                key.update(&i32::from(*mode).to_le_bytes());
+                key.update(oid.as_bytes());
+            }
+            None => {
+                key.update(b"-");
+            }
+        }
+    }
+    let key: [u8; 32] = key.finalize().into();
+    if let Some(tree) = cache.tree(&key)
+        && repo.odb()?.exists(tree)
+    {
+        return Ok(tree);
+    }
+    let mut updates = TreeUpdateBuilder::new();
+    for (path, change) in changes {
+        match change {
+            Some((oid, mode)) => updates.upsert(path.as_slice(), *oid, *mode),
+            None => updates.remove(path.as_slice()),
+        };
+    }
+    let tree = updates.create_updated(repo, &repo.find_tree(index_tree)?)?;
+    cache.remember_tree(key, tree);
+    Ok(tree)
 }
 
 /// Whether git ignores `path` (a directory when `dir`): `.gitignore` files,
@@ -481,7 +545,7 @@ fn write_file(
     path: &Path,
     size: u64,
     buf: &mut Vec<u8>,
-) -> Result<Oid, ContextError> {
+) -> Result<(Oid, bool), ContextError> {
     let changed = || ContextError::Changed {
         path: path.to_owned(),
     };
@@ -494,10 +558,11 @@ fn write_file(
         }
         let oid = Oid::hash_object(ObjectType::Blob, buf)?;
         // An object already stored is not written again (nor its file touched).
-        if !odb.exists(oid) {
-            odb.write(ObjectType::Blob, buf)?;
+        if odb.exists(oid) {
+            return Ok((oid, false));
         }
-        return Ok(oid);
+        odb.write(ObjectType::Blob, buf)?;
+        return Ok((oid, true));
     }
     let len = usize::try_from(size).map_err(|_| changed())?;
     let mut w = odb.writer(len, ObjectType::Blob)?;
@@ -517,7 +582,7 @@ fn write_file(
     if left != 0 {
         return Err(changed());
     }
-    Ok(w.finalize()?)
+    Ok((w.finalize()?, true))
 }
 
 /// Every blob the trees name, each once (shared subtrees are walked once).
@@ -588,8 +653,9 @@ pub(super) fn verify(
                 w.size
             )));
         }
-        if w.size <= WHOLE_READ {
-            // libgit2 checks the object's hash as it reads it.
+        if w.new && w.size <= WHOLE_READ {
+            // libgit2 checks the object's hash as it reads it. A blob that was already
+            // stored was not written now, and is as sound as it was.
             odb.read(w.oid)?;
         }
     }
