@@ -36,7 +36,7 @@ pub(super) struct Written {
 /// What `lstat` says about a file, as far as telling "unchanged" goes (git's stat data,
 /// without the device: libgit2 records `st_rdev` there, git nothing comparable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Stat {
+pub(crate) struct Stat {
     pub mtime: (i64, i64),
     pub ctime: (i64, i64),
     pub ino: u64,
@@ -47,7 +47,7 @@ pub(super) struct Stat {
 }
 
 impl Stat {
-    pub fn of(m: &fs::Metadata) -> Stat {
+    pub(crate) fn of(m: &fs::Metadata) -> Stat {
         Stat {
             mtime: (m.mtime(), m.mtime_nsec()),
             ctime: (m.ctime(), m.ctime_nsec()),
@@ -103,7 +103,7 @@ const SETTLED_NS: i128 = 50_000_000;
 /// trees built, by their changes from the index tree: going back to a context rebuilds
 /// the same tree, and writing its subtrees again would touch every one of their files.
 #[derive(Debug, Default)]
-pub(super) struct StatCache {
+pub(crate) struct StatCache {
     files: HashMap<Vec<u8>, Known>,
     trees: Vec<([u8; 32], Oid)>,
 }
@@ -133,13 +133,13 @@ fn now_ns() -> i128 {
 impl StatCache {
     /// Records that `path`, with stat data `stat` taken no earlier than `read_from` (ns
     /// since the epoch), held blob `oid`.
-    pub fn record(&mut self, path: &[u8], stat: Stat, oid: Oid, read_from: i128) {
+    pub(crate) fn record(&mut self, path: &[u8], stat: Stat, oid: Oid, read_from: i128) {
         let settled = ns(stat.ctime) + SETTLED_NS < read_from;
         self.files
             .insert(path.to_vec(), Known { stat, oid, settled });
     }
 
-    fn get(&self, path: &[u8], stat: &Stat) -> Option<Oid> {
+    pub(crate) fn get(&self, path: &[u8], stat: &Stat) -> Option<Oid> {
         self.files
             .get(path)
             .filter(|k| k.settled && k.stat == *stat)
@@ -244,6 +244,19 @@ fn read_index(repo: &Repository) -> Result<(git2::Index, (i64, i64)), ContextErr
     Err(ContextError::Changed { path: file })
 }
 
+/// Whether an index entry's stat data, when a file's matches it, proves the file holds
+/// the entry's blob. Not when the entry changed at or after the index was written ("racily
+/// clean": the file may have changed again within the same timestamp), nor when git
+/// smudged it so by zeroing its size (a zero size proves nothing unless the blob is empty).
+pub(crate) fn entry_trusted(e: &IndexEntry, index_mtime: (i64, i64), empty_blob: Oid) -> bool {
+    let racy = (
+        i64::from(e.mtime.seconds()),
+        i64::from(e.mtime.nanoseconds()),
+    ) >= index_mtime;
+    let smudged = e.file_size == 0 && e.id != empty_blob;
+    !racy && !smudged
+}
+
 /// One index entry as the scan needs it.
 struct Tracked {
     entry: IndexEntry,
@@ -298,104 +311,72 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
             gitlinks.insert(e.path.clone());
             continue;
         }
-        let racy = (e.mtime.seconds() as i64, e.mtime.nanoseconds() as i64) >= index_mtime;
-        // git smudges racily clean entries by zeroing their size; a zero size proves
-        // nothing unless the blob is empty.
-        let smudged = e.file_size == 0 && e.id != empty_blob;
         tracked.insert(
             e.path.clone(),
             Tracked {
-                trusted: !racy && !smudged,
+                trusted: entry_trusted(&e, index_mtime, empty_blob),
                 seen: false,
                 entry: e,
             },
         );
     }
     let read_from = StatCache::start();
+    let mut dirs: Vec<&[u8]> = tracked_dirs.iter().map(Vec::as_slice).collect();
+    dirs.push(b"");
+    dirs.sort_unstable();
+    let found = list_dirs(&workdir, &dirs, &tracked, &tracked_dirs, &gitlinks)?;
     let mut candidates = Vec::new();
     let mut stats = HashMap::with_capacity(tracked.len());
-    let mut stack: Vec<(Vec<u8>, bool)> = vec![(Vec::new(), true)];
-    while let Some((dir, has_tracked)) = stack.pop() {
-        let full_dir = if dir.is_empty() {
-            workdir.clone()
-        } else {
-            workdir.join(OsStr::from_bytes(&dir))
+    for (path, stat) in found.tracked {
+        // invariant: `list_dir` puts only paths of `tracked` here.
+        let Some(t) = tracked.get_mut(&path) else {
+            continue;
         };
-        let entries = match fs::read_dir(&full_dir) {
-            Ok(e) => e,
-            // Removed while we looked: whatever was tracked in it is deleted.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.is_empty() => continue,
-            Err(e) => return Err(io_err(&full_dir, e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|e| io_err(&full_dir, e))?;
-            let name = entry.file_name();
-            if name.as_bytes() == b".git" {
-                continue;
-            }
-            let mut path = dir.clone();
-            if !path.is_empty() {
-                path.push(b'/');
-            }
-            path.extend_from_slice(name.as_bytes());
-            let meta = match entry.metadata() {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io_err(&entry.path(), e)),
-            };
-            if gitlinks.contains(&path) {
-                continue;
-            }
-            let ft = meta.file_type();
-            if ft.is_dir() {
-                if tracked_dirs.contains(&path) {
-                    stack.push((path, true));
-                } else if fs::symlink_metadata(entry.path().join(".git")).is_ok() {
-                    untouched.push(Untouched {
-                        path: String::from_utf8_lossy(&path).into_owned(),
-                        why: "nested repository".into(),
-                    });
-                } else if !ignored(repo, &path, true)? {
-                    stack.push((path, false));
-                }
-                continue;
-            }
-            if !ft.is_file() && !ft.is_symlink() {
-                // Sockets, fifos and devices are not content git can hold.
-                continue;
-            }
-            let stat = Stat::of(&meta);
-            let known = if has_tracked {
-                tracked.get_mut(&path)
-            } else {
-                None
-            };
-            match known {
-                Some(t) => {
-                    t.seen = true;
-                    stats.insert(path.clone(), stat);
-                    if t.trusted && stat.matches(&t.entry, filemode) {
-                        continue;
-                    }
-                    candidates.push(Candidate {
-                        tracked: Some((t.entry.id, t.entry.mode)),
-                        path,
-                        stat,
-                    });
-                }
-                None => {
-                    if ignored(repo, &path, false)? {
-                        continue;
-                    }
-                    stats.insert(path.clone(), stat);
-                    candidates.push(Candidate {
-                        path,
-                        stat,
-                        tracked: None,
-                    });
-                }
-            }
+        t.seen = true;
+        stats.insert(path.clone(), stat);
+        if t.trusted && stat.matches(&t.entry, filemode) {
+            continue;
         }
+        candidates.push(Candidate {
+            tracked: Some((t.entry.id, t.entry.mode)),
+            path,
+            stat,
+        });
+    }
+    // Untracked things, depth first; below an untracked directory nothing is tracked.
+    let mut other = found.other;
+    other.reverse();
+    while let Some((path, stat)) = other.pop() {
+        let Some(stat) = stat else {
+            let full = workdir.join(OsStr::from_bytes(&path));
+            if fs::symlink_metadata(full.join(".git")).is_ok() {
+                untouched.push(Untouched {
+                    path: String::from_utf8_lossy(&path).into_owned(),
+                    why: "nested repository".into(),
+                });
+            } else if !ignored(repo, &path, true)? {
+                let mut inside = Listing::default();
+                list_dir(
+                    &workdir,
+                    &path,
+                    &tracked,
+                    &tracked_dirs,
+                    &gitlinks,
+                    &mut inside,
+                )?;
+                other.extend(inside.other.into_iter().rev());
+            }
+            continue;
+        };
+        if ignored(repo, &path, false)? {
+            continue;
+        }
+        stats.insert(path.clone(), stat);
+        candidates.push(Candidate {
+            path,
+            stat,
+            tracked: None,
+        });
     }
     let odb = repo.odb()?;
     // Path → new blob and mode, or None for a deletion.
@@ -500,16 +481,188 @@ fn worktree_tree(
     {
         return Ok(tree);
     }
+    // libgit2 refuses to put a file below a path that is a file in the base tree even
+    // when the same update removes it: a file that became a directory is removed first.
+    let file_became_dir = changes.iter().any(|(path, change)| {
+        change.is_some()
+            && path
+                .iter()
+                .enumerate()
+                .any(|(i, &b)| b == b'/' && changes.get(&path[..i]) == Some(&None))
+    });
+    let mut base = index_tree;
+    if file_became_dir {
+        let mut removes = TreeUpdateBuilder::new();
+        for (path, _) in changes.iter().filter(|(_, c)| c.is_none()) {
+            removes.remove(path.as_slice());
+        }
+        base = removes.create_updated(repo, &repo.find_tree(base)?)?;
+    }
     let mut updates = TreeUpdateBuilder::new();
     for (path, change) in changes {
         match change {
-            Some((oid, mode)) => updates.upsert(path.as_slice(), *oid, *mode),
-            None => updates.remove(path.as_slice()),
-        };
+            Some((oid, mode)) => {
+                updates.upsert(path.as_slice(), *oid, *mode);
+            }
+            None if !file_became_dir => {
+                updates.remove(path.as_slice());
+            }
+            None => {}
+        }
     }
-    let tree = updates.create_updated(repo, &repo.find_tree(index_tree)?)?;
+    let tree = updates.create_updated(repo, &repo.find_tree(base)?)?;
     cache.remember_tree(key, tree);
     Ok(tree)
+}
+
+/// What the walk found in directories: tracked files with their stat data, and what git
+/// does not track (files with their stat data, directories with none), yet to be checked
+/// against the ignore rules.
+#[derive(Default)]
+struct Listing {
+    tracked: Vec<(Vec<u8>, Stat)>,
+    other: Vec<(Vec<u8>, Option<Stat>)>,
+    /// Directories with tracked files, seen (by `lstat`) as directories.
+    dirs: Vec<Vec<u8>>,
+}
+
+/// The directory part of a path (empty at the top).
+fn parent(path: &[u8]) -> &[u8] {
+    path.iter()
+        .rposition(|&b| b == b'/')
+        .map_or(&path[..0], |i| &path[..i])
+}
+
+/// Lists `dirs` (each one level: the list holds every directory with tracked files), on
+/// up to four threads: `lstat` of every file is most of a save.
+fn list_dirs(
+    workdir: &Path,
+    dirs: &[&[u8]],
+    tracked: &HashMap<Vec<u8>, Tracked>,
+    tracked_dirs: &HashSet<Vec<u8>>,
+    gitlinks: &HashSet<Vec<u8>>,
+) -> Result<Listing, ContextError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(4)
+        .min(dirs.len() / 8)
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> Result<Listing, ContextError> {
+        let mut out = Listing::default();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(dir) = dirs.get(i) else {
+                return Ok(out);
+            };
+            list_dir(workdir, dir, tracked, tracked_dirs, gitlinks, &mut out)?;
+        }
+    };
+    let parts: Vec<Result<Listing, ContextError>> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parts = vec![work()];
+        for h in helpers {
+            parts.push(h.join().unwrap_or_else(|_| {
+                Err(ContextError::Io {
+                    path: workdir.to_owned(),
+                    source: std::io::Error::other("a directory lister panicked"),
+                })
+            }));
+        }
+        parts
+    });
+    let mut all = Listing::default();
+    for part in parts {
+        let part = part?;
+        all.tracked.extend(part.tracked);
+        all.other.extend(part.other);
+        all.dirs.extend(part.dirs);
+    }
+    // A directory was listed through its path, which follows symlinks; git does not:
+    // keep only what lies below real directories all the way up.
+    all.dirs
+        .sort_unstable_by_key(|d| d.iter().filter(|&&b| b == b'/').count());
+    let mut real: HashSet<&[u8]> = HashSet::from([&b""[..]]);
+    for d in &all.dirs {
+        if real.contains(parent(d)) {
+            real.insert(d);
+        }
+    }
+    let real: HashSet<Vec<u8>> = real.into_iter().map(<[u8]>::to_vec).collect();
+    all.tracked.retain(|(p, _)| real.contains(parent(p)));
+    all.other.retain(|(p, _)| real.contains(parent(p)));
+    // The same listing whatever the threads' timing.
+    all.tracked.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    all.other.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(all)
+}
+
+/// Lists one directory (`dir` relative to the working tree; empty for its root).
+fn list_dir(
+    workdir: &Path,
+    dir: &[u8],
+    tracked: &HashMap<Vec<u8>, Tracked>,
+    tracked_dirs: &HashSet<Vec<u8>>,
+    gitlinks: &HashSet<Vec<u8>>,
+    out: &mut Listing,
+) -> Result<(), ContextError> {
+    let full_dir = if dir.is_empty() {
+        workdir.to_owned()
+    } else {
+        workdir.join(OsStr::from_bytes(dir))
+    };
+    let entries = match fs::read_dir(&full_dir) {
+        Ok(e) => e,
+        // Gone, or now a file or symlink: whatever was tracked in it is deleted.
+        Err(e)
+            if !dir.is_empty()
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+        {
+            return Ok(());
+        }
+        Err(e) => return Err(io_err(&full_dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| io_err(&full_dir, e))?;
+        let name = entry.file_name();
+        if name.as_bytes() == b".git" {
+            continue;
+        }
+        let mut path = dir.to_vec();
+        if !path.is_empty() {
+            path.push(b'/');
+        }
+        path.extend_from_slice(name.as_bytes());
+        if gitlinks.contains(&path) {
+            continue;
+        }
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_err(&entry.path(), e)),
+        };
+        let ft = meta.file_type();
+        if ft.is_dir() {
+            // Directories with tracked files are on the caller's list.
+            if tracked_dirs.contains(&path) {
+                out.dirs.push(path);
+            } else {
+                out.other.push((path, None));
+            }
+        } else if ft.is_file() || ft.is_symlink() {
+            let stat = Stat::of(&meta);
+            if tracked.contains_key(&path) {
+                out.tracked.push((path, stat));
+            } else {
+                out.other.push((path, Some(stat)));
+            }
+        }
+        // Sockets, fifos and devices are not content git can hold.
+    }
+    Ok(())
 }
 
 /// Whether git ignores `path` (a directory when `dir`): `.gitignore` files,

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 
 use serde_json::json;
@@ -553,4 +554,291 @@ fn deleting_forgets_versions_but_not_the_working_tree() {
             .collect::<Vec<_>>(),
         ["one"]
     );
+}
+
+/// The working tree as git itself sees it, reading every file (no stat data to trust):
+/// the index's tree read into a scratch index, `git add -A`, `git write-tree`. No libgit2.
+fn git_worktree_tree(f: &Fixture) -> String {
+    let tmp = f.dir.parent().unwrap().join("reference-index");
+    let _ = fs::remove_file(&tmp);
+    let env = [("GIT_INDEX_FILE", tmp.to_str().unwrap())];
+    let index_tree = f.git(&["write-tree"]);
+    f.git_env(&["read-tree", index_tree.trim()], &env);
+    f.git_env(&["add", "-A"], &env);
+    f.git_env(&["write-tree"], &env).trim().to_owned()
+}
+
+/// A small deterministic generator (xorshift), so a failing round can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn the_scan_sees_the_working_tree_as_git_does() {
+    let mut f = Fixture::new();
+    for d in ["a", "a/deep", "b", "c"] {
+        for i in 0..4 {
+            f.write(&format!("{d}/f{i}.txt"), &format!("{d} {i}\n"));
+        }
+    }
+    f.write("top.txt", "top\n");
+    f.write(".gitignore", "*.log\ntarget/\n!keep.log\n");
+    f.commit("Alice", "start");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    let mut rng = Rng(0x5e5_c0de);
+    let files = |f: &Fixture| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut all = BTreeMap::new();
+        walk(&f.dir, &f.dir, &mut all);
+        for (p, (mode, _)) in all {
+            if mode != 0o120000 {
+                out.push(p);
+            }
+        }
+        out
+    };
+    for round in 0..120 {
+        let existing = files(&f);
+        let pick = |rng: &mut Rng| existing[rng.below(existing.len())].clone();
+        match rng.below(12) {
+            0 | 1 => {
+                let p = pick(&mut rng);
+                let old = fs::read(f.dir.join(&p)).unwrap();
+                // Same size, new bytes: only the stat data can tell.
+                let mut new = old.clone();
+                if let Some(b) = new.first_mut() {
+                    *b = if *b == b'x' { b'y' } else { b'x' };
+                }
+                fs::write(f.dir.join(&p), new).unwrap();
+            }
+            2 => {
+                let p = pick(&mut rng);
+                fs::OpenOptions::new()
+                    .append(true)
+                    .open(f.dir.join(&p))
+                    .unwrap()
+                    .write_all(b"more\n")
+                    .unwrap();
+            }
+            3 => {
+                let _ = fs::remove_file(f.dir.join(pick(&mut rng)));
+            }
+            4 => f.write(&format!("new{round}/x/{round}.txt"), "untracked\n"),
+            5 => f.write(&format!("{}.log", round), "ignored\n"),
+            6 => f.write(&format!("target/t{round}.o"), "ignored dir\n"),
+            7 => {
+                let p = f.dir.join(pick(&mut rng));
+                let m = fs::metadata(&p).unwrap().permissions().mode();
+                fs::set_permissions(&p, fs::Permissions::from_mode(m ^ 0o111)).unwrap();
+            }
+            8 => {
+                let _ = std::os::unix::fs::symlink(pick(&mut rng), f.dir.join(format!("l{round}")));
+            }
+            9 => {
+                // A file becomes a directory, or a directory a file.
+                let p = pick(&mut rng);
+                fs::remove_file(f.dir.join(&p)).unwrap();
+                f.write(&format!("{p}/inside.txt"), "was a file\n");
+            }
+            10 => {
+                let p = pick(&mut rng);
+                f.git(&["add", "-A", "--", &p]);
+                if rng.below(3) == 0 {
+                    f.commit("Bob", &format!("round {round}"));
+                }
+            }
+            _ => f.write("keep.log", &format!("kept {round}\n")),
+        }
+        if round == 60 {
+            // A tracked directory replaced by a symlink to another: git does not follow it.
+            fs::remove_dir_all(f.dir.join("c")).unwrap();
+            std::os::unix::fs::symlink("b", f.dir.join("c")).unwrap();
+        }
+        let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+        let want = git_worktree_tree(&f);
+        if snap.worktree_tree.to_string() != want {
+            let diff = f.git(&[
+                "diff-tree",
+                "-r",
+                "--name-only",
+                &snap.worktree_tree.to_string(),
+                &want,
+            ]);
+            for p in diff.lines() {
+                eprintln!(
+                    "{p}: on disk {} ours {:?} git {}",
+                    f.git(&["hash-object", "--", p]).trim(),
+                    c.repo
+                        .find_tree(snap.worktree_tree)
+                        .unwrap()
+                        .get_path(Path::new(p))
+                        .map(|e| e.id()),
+                    f.git(&["rev-parse", &format!("{want}:{p}")]).trim()
+                );
+                eprintln!("{}", f.git(&["ls-files", "--debug", "--", p]));
+                eprintln!(
+                    "{:?}",
+                    fs::symlink_metadata(f.dir.join(p)).map(|m| snapshot::Stat::of(&m))
+                );
+            }
+            eprintln!(
+                "index {:?}",
+                snapshot::Stat::of(&fs::metadata(f.dir.join(".git/index")).unwrap())
+            );
+            eprintln!("git again: {}", git_worktree_tree(&f));
+            panic!("round {round}");
+        }
+        assert_eq!(
+            snap.index_tree.to_string(),
+            f.git(&["write-tree"]).trim(),
+            "round {round}"
+        );
+        if round % 5 == 0 {
+            // Changed again at once, same size: the cache must not vouch for it.
+            let p = pick(&mut rng);
+            if let Ok(old) = fs::read(f.dir.join(&p)) {
+                let mut new = old.clone();
+                if let Some(b) = new.last_mut() {
+                    *b ^= 1;
+                }
+                fs::write(f.dir.join(&p), new).unwrap();
+                let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+                assert_eq!(
+                    snap.worktree_tree.to_string(),
+                    git_worktree_tree(&f),
+                    "round {round}, again"
+                );
+            }
+        }
+        if round % 40 == 39 {
+            // Let the cache's readings settle, then change a file and put its mtime back.
+            std::thread::sleep(std::time::Duration::from_millis(60));
+            snapshot::take(&c.repo, &mut c.stats).unwrap();
+            let p = pick(&mut rng);
+            if let Ok(m) = fs::metadata(f.dir.join(&p)) {
+                let old = fs::read(f.dir.join(&p)).unwrap();
+                let mut new = old.clone();
+                if let Some(b) = new.first_mut() {
+                    *b ^= 2;
+                }
+                let file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(f.dir.join(&p))
+                    .unwrap();
+                (&file).write_all(&new).unwrap();
+                file.set_modified(m.modified().unwrap()).unwrap();
+                drop(file);
+                let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+                assert_eq!(
+                    snap.worktree_tree.to_string(),
+                    git_worktree_tree(&f),
+                    "round {round}, mtime put back"
+                );
+            }
+        }
+    }
+}
+
+/// Changes right after a reading, same size, so the stat data is all that tells. On
+/// kernels with coarse file timestamps (before 6.13's multigrain ones) many land within
+/// the reading's tick, where only the cache's settling rule and git's racy-index rule
+/// (unit-tested below on their own) catch them.
+#[test]
+fn changes_right_after_a_reading_are_never_missed() {
+    let mut f = Fixture::new();
+    f.write("t.txt", "0000\n");
+    f.commit("Alice", "start");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    let blob_at = |c: &ContextRepo, tree: Oid, path: &str| {
+        c.repo
+            .find_tree(tree)
+            .unwrap()
+            .get_path(Path::new(path))
+            .unwrap()
+            .id()
+    };
+    let mut missed = 0;
+    for i in 0..120 {
+        // An untracked and a tracked file, rewritten at once after each reading.
+        let text = format!("{:04}\n", i % 10_000);
+        fs::write(f.dir.join("u.txt"), &text).unwrap();
+        fs::write(f.dir.join("t.txt"), &text).unwrap();
+        let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+        let want = Oid::hash_object(ObjectType::Blob, text.as_bytes()).unwrap();
+        missed += usize::from(blob_at(&c, snap.worktree_tree, "u.txt") != want);
+        missed += usize::from(blob_at(&c, snap.worktree_tree, "t.txt") != want);
+        if i % 12 == 0 {
+            // The index written with the file's stat data, then the file changed at once.
+            f.git(&["add", "t.txt"]);
+            let text = format!("{:04}\n", 9999 - i);
+            fs::write(f.dir.join("t.txt"), &text).unwrap();
+            let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+            let want = Oid::hash_object(ObjectType::Blob, text.as_bytes()).unwrap();
+            missed += usize::from(blob_at(&c, snap.worktree_tree, "t.txt") != want);
+        }
+    }
+    assert_eq!(missed, 0);
+}
+
+#[test]
+fn index_entries_changed_when_the_index_was_written_prove_nothing() {
+    let f = Fixture::new();
+    f.write("a.txt", "a\n");
+    f.git(&["add", "a.txt"]);
+    let repo = Repository::open(&f.dir).unwrap();
+    let mut e = repo
+        .index()
+        .unwrap()
+        .get_path(Path::new("a.txt"), 0)
+        .unwrap();
+    let empty = Oid::hash_object(ObjectType::Blob, b"").unwrap();
+    let at = (
+        i64::from(e.mtime.seconds()),
+        i64::from(e.mtime.nanoseconds()),
+    );
+    assert!(snapshot::entry_trusted(&e, (at.0 + 1, 0), empty));
+    // Changed in the index's own timestamp, or after it: racy.
+    assert!(!snapshot::entry_trusted(&e, at, empty));
+    assert!(!snapshot::entry_trusted(&e, (at.0 - 1, 0), empty));
+    // Smudged by git (size zeroed), unless the blob really is empty.
+    e.file_size = 0;
+    assert!(!snapshot::entry_trusted(&e, (at.0 + 1, 0), empty));
+    e.id = empty;
+    assert!(snapshot::entry_trusted(&e, (at.0 + 1, 0), empty));
+}
+
+#[test]
+fn the_stat_cache_vouches_only_for_settled_unchanged_files() {
+    let stat = |ctime_s: i64, size: u64| snapshot::Stat {
+        mtime: (ctime_s, 0),
+        ctime: (ctime_s, 0),
+        ino: 7,
+        mode: 0o100644,
+        uid: 1,
+        gid: 1,
+        size,
+    };
+    let oid = Oid::hash_object(ObjectType::Blob, b"x").unwrap();
+    let mut cache = snapshot::StatCache::default();
+    let now = 1_000 * 1_000_000_000i128;
+    // Read within the settling time of its last change: not trusted.
+    cache.record(b"fresh", stat(1_000, 1), oid, now);
+    assert_eq!(cache.get(b"fresh", &stat(1_000, 1)), None);
+    // Read a second after it: trusted while nothing in the stat data changes.
+    cache.record(b"old", stat(999, 1), oid, now);
+    assert_eq!(cache.get(b"old", &stat(999, 1)), Some(oid));
+    assert_eq!(cache.get(b"old", &stat(999, 2)), None);
+    assert_eq!(cache.get(b"old", &stat(1_001, 1)), None);
+    assert_eq!(cache.get(b"other", &stat(999, 1)), None);
 }
