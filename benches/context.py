@@ -8,9 +8,12 @@ contexts on two branches, each with 50 modified files (30 unstaged edits, 10 sta
 untracked, one 64 KiB binary among them) and an editor state of 100 open documents.
 The objects of the base commit are packed (`git gc`), as in any repository that has
 lived a while. Switches alternate between the two; captures re-capture the current one (a new version
-each time, so pruning at 20 versions is part of the figure).
+each time, so pruning at 20 versions is part of the figure). With --edit, each switch comes
+after a new edit in the context being left (a line appended to one of its modified files,
+the cursor moved), so the save always has a new blob, new trees and a new editor state to
+write, as after real work.
 
-    python3 benches/context.py [--runs 200] [--files 2000] [--ses PATH] [--dir /tmp]
+    python3 benches/context.py [--runs 200] [--files 2000] [--ses PATH] [--dir /tmp] [--edit]
 
 Without --ses it builds and uses the release binary. Prints p50/p95/max per operation:
 wall time in the daemon, its CPU time, and the time it was runnable but waited for a CPU
@@ -70,6 +73,8 @@ def main() -> int:
     ap.add_argument("--ses")
     ap.add_argument("--dir", default="/tmp",
                     help="where the repository and home live (e.g. /dev/shm for tmpfs)")
+    ap.add_argument("--edit", action="store_true",
+                    help="edit a file of the context being left before each switch")
     args = ap.parse_args()
     ses = args.ses
     if not ses:
@@ -119,12 +124,14 @@ def main() -> int:
                                  "end": {"line": 40, "character": 0}}}
                     for i, p in enumerate(rng.sample(paths, 100))]
             docs[-1]["focused"] = True
+            edited[name] = picked[0]
             editor = {"documents": docs, "layout": {"groups": 2},
                       "breakpoints": [{"uri": docs[0]["uri"], "line": 3}],
                       "terminals": [{"name": "sh", "cwd": str(repo)}]}
             rpc.call("context.capture", {"repo": str(repo), "name": name, "editor": editor})
             return editor
 
+        edited = {}
         editors = {"main": make_context("main")}
         # The second context starts from a clean tree on its own branch.
         git(repo, "stash", "-u", "-q")
@@ -140,6 +147,10 @@ def main() -> int:
         import time
         for i in range(args.runs):
             nxt = "main" if cur == "other" else "other"
+            if args.edit:
+                p = repo / edited[cur]
+                p.write_text(p.read_text() + f"work {i}\n")
+                editors[cur]["documents"][-1]["cursor"] = {"line": i % 80, "character": 0}
             t = time.perf_counter()
             r = rpc.call("context.switch", {"repo": str(repo), "name": nxt, "editor": editors[cur]})
             rtt.append((time.perf_counter() - t) * 1000)
@@ -161,7 +172,7 @@ def main() -> int:
                          "max_ms": round(max(xs), 2), "runs": len(xs)}
             print(f"{name:28} p50 {out[name]['p50_ms']:7.2f} ms   p95 {out[name]['p95_ms']:7.2f} ms"
                   f"   max {out[name]['max_ms']:7.2f} ms   ({len(xs)} runs)")
-        print(json.dumps({"files": args.files, "results": out}, sort_keys=True))
+        print(json.dumps({"files": args.files, "edit": args.edit, "results": out}, sort_keys=True))
     finally:
         if daemon:
             daemon.send_signal(signal.SIGTERM)

@@ -21,7 +21,7 @@
 //! A switch (1) refuses during a merge, rebase, cherry-pick, revert, bisect or `git am`,
 //! and with unmerged paths; (2) saves the current context and reads it back from its ref;
 //! (3) plans the change and refuses before touching anything if an unsaved (ignored) file
-//! is in the way; (4) writes a journal ref `refs/ses/recover/<ms>` naming both versions;
+//! is in the way; (4) writes a journal (`<gitdir>/ses/journal`) naming both versions;
 //! (5) rewrites only the files that differ, then the index, then HEAD; (6) reads every
 //! touched path and the index back and compares them with the target (the untouched ones
 //! were read a moment ago by the save and are equal in both); only then (7) drops the
@@ -33,7 +33,7 @@
 //! `git stash`; never overwrites a file it has not saved (ignored files in the way stop a
 //! switch before it starts); submodules and nested repositories are never touched. A
 //! version is pruned (beyond the newest [`KEEP_VERSIONS`], always keeping the newest
-//! explicit capture) only from refs; a pending journal keeps its versions reachable.
+//! explicit capture) only from refs, and never while a pending journal names it.
 //! Crash safety covers the process dying (SIGKILL), not the machine losing power: objects
 //! are written as git writes them, without fsync.
 
@@ -1284,7 +1284,7 @@ impl ContextRepo {
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(io_err(&path, e)),
         }
-        // Journals written by SES before 0.2 were commits under refs/ses/recover/.
+        // Journals written by earlier builds were commits under refs/ses/recover/.
         for r in self.repo.references_glob(&format!("{RECOVER}*"))? {
             let r = r?;
             let (Some(refname), Some(commit)) = (r.name().ok(), r.target()) else {

@@ -428,7 +428,7 @@ fn switch_returns_documents_by_interest_focused_last() {
 }
 
 /// Does what a switch does up to half of the writes, as if killed there; with `legacy`,
-/// the journal is a commit under refs/ses/recover/ as SES before 0.2 wrote it.
+/// the journal is a commit under refs/ses/recover/ as earlier builds wrote it.
 fn interrupt_a_switch(f: &Fixture, c: &mut ContextRepo, legacy: bool) -> (String, String, Files) {
     f.write("new-in-two.bin", "\u{0}binary\u{0}");
     fs::remove_file(f.dir.join("a.txt")).unwrap();

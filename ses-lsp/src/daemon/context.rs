@@ -27,6 +27,18 @@ pub struct Contexts {
 impl Contexts {
     /// The repository containing `path`, opened once and kept.
     fn get(&self, path: &Path) -> Result<Arc<Mutex<ContextRepo>>, RpcError> {
+        // Clients name the working tree's top (a workspace folder) nearly always: then
+        // the repository open for it is the one, and opening it again (reading its
+        // config, HEAD, …) is most of a small operation's time.
+        if let Some(r) = self
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+            && r.lock().map(|r| r.is_valid()).unwrap_or(false)
+        {
+            return Ok(r.clone());
+        }
         let repo = ContextRepo::open(path).map_err(context_error)?;
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let key = repo.workdir().to_owned();
