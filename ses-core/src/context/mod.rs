@@ -418,9 +418,9 @@ impl ContextRepo {
         &self.workdir
     }
 
-    /// Whether the repository this was opened on is still there.
-    pub fn is_valid(&self) -> bool {
-        self.repo.path().is_dir()
+    /// The git directory (`.git`, or a linked worktree's own under `.git/worktrees/`).
+    pub fn gitdir(&self) -> &Path {
+        self.repo.path()
     }
 
     fn ses_dir(&self) -> Result<PathBuf, ContextError> {

@@ -21,36 +21,50 @@ use crate::rpc::{self, RpcError};
 /// Open repositories by working tree.
 #[derive(Default)]
 pub struct Contexts {
-    open: Mutex<HashMap<PathBuf, Arc<Mutex<ContextRepo>>>>,
+    open: Mutex<HashMap<PathBuf, Open>>,
+}
+
+struct Open {
+    /// Its git directory: while it exists, the repository is still there.
+    gitdir: PathBuf,
+    repo: Arc<Mutex<ContextRepo>>,
 }
 
 impl Contexts {
+    /// The repository open for the working tree `key`, if it is still there. The map's
+    /// lock is never held while waiting for a repository's (a switch may hold that).
+    fn cached(&self, key: &Path) -> Option<Arc<Mutex<ContextRepo>>> {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let o = open.get(key)?;
+        o.gitdir.is_dir().then(|| o.repo.clone())
+    }
+
     /// The repository containing `path`, opened once and kept.
     fn get(&self, path: &Path) -> Result<Arc<Mutex<ContextRepo>>, RpcError> {
         // Clients name the working tree's top (a workspace folder) nearly always: then
         // the repository open for it is the one, and opening it again (reading its
         // config, HEAD, …) is most of a small operation's time.
-        if let Some(r) = self
-            .open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(path)
-            && r.lock().map(|r| r.is_valid()).unwrap_or(false)
-        {
-            return Ok(r.clone());
+        if let Some(r) = self.cached(path) {
+            return Ok(r);
         }
         let repo = ContextRepo::open(path).map_err(context_error)?;
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let key = repo.workdir().to_owned();
-        if let Some(r) = open.get(&key) {
-            let valid = r.lock().map(|r| r.is_valid()).unwrap_or(false);
-            if valid {
-                return Ok(r.clone());
-            }
+        if let Some(r) = self.cached(&key) {
+            return Ok(r);
         }
+        let gitdir = repo.gitdir().to_owned();
         let r = Arc::new(Mutex::new(repo));
-        open.insert(key, r.clone());
-        Ok(r)
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        // Another request may have opened it meanwhile: keep the first (it may hold the
+        // interest model by now).
+        let o = open.entry(key).or_insert_with(|| Open {
+            gitdir: gitdir.clone(),
+            repo: r.clone(),
+        });
+        if !o.gitdir.is_dir() {
+            *o = Open { gitdir, repo: r };
+        }
+        Ok(o.repo.clone())
     }
 }
 
