@@ -398,6 +398,13 @@ pub struct ContextRepo {
 impl ContextRepo {
     /// The repository containing `path` (any file or folder inside it).
     pub fn open(path: &Path) -> Result<ContextRepo, ContextError> {
+        // libgit2 looks up every object a tree entry names before inserting it. A save
+        // names only objects it has just stored or found, and `snapshot::verify` checks
+        // every blob of both trees before anything depends on them, so the look-ups
+        // only cost (one per changed file and directory). Process-wide, and only ever
+        // relaxed: nothing else in SES builds trees.
+        static RELAXED: std::sync::Once = std::sync::Once::new();
+        RELAXED.call_once(|| git2::opts::strict_object_creation(false));
         let repo = Repository::discover(path).map_err(|e| ContextError::NotARepository {
             path: path.to_owned(),
             detail: e.message().to_owned(),

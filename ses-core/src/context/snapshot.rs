@@ -15,7 +15,6 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use git2::build::TreeUpdateBuilder;
 use git2::{FileMode, IndexEntry, ObjectType, Odb, Oid, Repository};
 
 use super::ContextError;
@@ -105,11 +104,12 @@ const SETTLED_NS: i128 = 50_000_000;
 #[derive(Debug, Default)]
 pub(crate) struct StatCache {
     files: HashMap<Vec<u8>, Known>,
-    trees: Vec<([u8; 32], Oid)>,
+    trees: HashMap<[u8; 32], Oid>,
 }
 
-/// Working trees remembered (two contexts back and forth, and a few more).
-const TREES_KEPT: usize = 8;
+/// Directory trees remembered: enough for every directory of a few contexts of a large
+/// repository; past it the memory starts again empty.
+const TREES_KEPT: usize = 1 << 16;
 
 #[derive(Debug, Clone, Copy)]
 struct Known {
@@ -151,15 +151,14 @@ impl StatCache {
     }
 
     fn tree(&self, key: &[u8; 32]) -> Option<Oid> {
-        self.trees.iter().find(|(k, _)| k == key).map(|(_, t)| *t)
+        self.trees.get(key).copied()
     }
 
     fn remember_tree(&mut self, key: [u8; 32], tree: Oid) {
-        self.trees.retain(|(k, _)| *k != key);
-        if self.trees.len() == TREES_KEPT {
-            self.trees.remove(0);
+        if self.trees.len() >= TREES_KEPT {
+            self.trees.clear();
         }
-        self.trees.push((key, tree));
+        self.trees.insert(key, tree);
     }
 }
 
@@ -450,18 +449,39 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
     })
 }
 
-/// The index tree with `changes` applied, built once per distinct set of changes.
+/// A path's new blob and mode, or `None` for a deletion.
+type Change = Option<(Oid, FileMode)>;
+
+/// The index tree with `changes` applied. Each directory's tree is built once per
+/// distinct (base tree, changes below it): going back to a context, or saving it after
+/// an edit in one directory, writes only the trees that differ (writing an existing
+/// object touches its file).
 fn worktree_tree(
     repo: &Repository,
     index_tree: Oid,
-    changes: &BTreeMap<Vec<u8>, Option<(Oid, FileMode)>>,
+    changes: &BTreeMap<Vec<u8>, Change>,
     cache: &mut StatCache,
 ) -> Result<Oid, ContextError> {
     if changes.is_empty() {
         return Ok(index_tree);
     }
+    let list: Vec<(&[u8], Change)> = changes.iter().map(|(p, c)| (p.as_slice(), *c)).collect();
+    match build_tree(repo, Some(index_tree), &list, cache)? {
+        Some(tree) => Ok(tree),
+        None => Ok(repo.treebuilder(None)?.write()?),
+    }
+}
+
+/// `base` (or nothing) with `changes` (paths relative to it, sorted) applied; `None` when
+/// nothing is left (git stores no empty trees).
+fn build_tree(
+    repo: &Repository,
+    base: Option<Oid>,
+    changes: &[(&[u8], Change)],
+    cache: &mut StatCache,
+) -> Result<Option<Oid>, ContextError> {
     let mut key = blake3::Hasher::new();
-    key.update(index_tree.as_bytes());
+    key.update(base.as_ref().map_or(&[0u8; 20][..], Oid::as_bytes));
     for (path, change) in changes {
         key.update(&(path.len() as u64).to_le_bytes());
         key.update(path);
@@ -479,40 +499,70 @@ fn worktree_tree(
     if let Some(tree) = cache.tree(&key)
         && repo.odb()?.exists(tree)
     {
-        return Ok(tree);
+        return Ok(Some(tree));
     }
-    // libgit2 refuses to put a file below a path that is a file in the base tree even
-    // when the same update removes it: a file that became a directory is removed first.
-    let file_became_dir = changes.iter().any(|(path, change)| {
-        change.is_some()
-            && path
-                .iter()
-                .enumerate()
-                .any(|(i, &b)| b == b'/' && changes.get(&path[..i]) == Some(&None))
-    });
-    let mut base = index_tree;
-    if file_became_dir {
-        let mut removes = TreeUpdateBuilder::new();
-        for (path, _) in changes.iter().filter(|(_, c)| c.is_none()) {
-            removes.remove(path.as_slice());
+    // Changes to entries of this directory, and groups of changes below a subdirectory
+    // (contiguous: they share the prefix `dir/`).
+    let mut direct: Vec<(&[u8], Change)> = Vec::new();
+    let mut nested: Vec<(&[u8], Vec<(&[u8], Change)>)> = Vec::new();
+    for &(path, change) in changes {
+        match path.iter().position(|&b| b == b'/') {
+            None => direct.push((path, change)),
+            Some(slash) => {
+                let (dir, rest) = (&path[..slash], &path[slash + 1..]);
+                match nested.last_mut() {
+                    Some((d, below)) if *d == dir => below.push((rest, change)),
+                    _ => nested.push((dir, vec![(rest, change)])),
+                }
+            }
         }
-        base = removes.create_updated(repo, &repo.find_tree(base)?)?;
     }
-    let mut updates = TreeUpdateBuilder::new();
-    for (path, change) in changes {
+    let base_tree = base.map(|b| repo.find_tree(b)).transpose()?;
+    let mut tb = repo.treebuilder(base_tree.as_ref())?;
+    for (dir, below) in &nested {
+        // A new file or link named like the directory replaces it (what is below can
+        // only be its old contents going).
+        if direct.iter().any(|(n, c)| n == dir && c.is_some()) {
+            continue;
+        }
+        // What `dir` was in the base: a tree to change, else (a file, since removed or
+        // replaced, or nothing) a new tree from nothing.
+        let sub_base = base_tree
+            .as_ref()
+            .and_then(|t| t.get_name_bytes(dir))
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .map(|e| e.id());
+        match build_tree(repo, sub_base, below, cache)? {
+            Some(sub) => {
+                tb.insert(dir, sub, FileMode::Tree.into())?;
+            }
+            None => {
+                if tb.get(dir)?.is_some() {
+                    tb.remove(dir)?;
+                }
+            }
+        }
+    }
+    for (name, change) in direct {
         match change {
             Some((oid, mode)) => {
-                updates.upsert(path.as_slice(), *oid, *mode);
+                tb.insert(name, oid, mode.into())?;
             }
-            None if !file_became_dir => {
-                updates.remove(path.as_slice());
+            // A file that became a directory: the directory took its place above.
+            None if nested.iter().any(|(d, _)| *d == name) => {}
+            None => {
+                if tb.get(name)?.is_some() {
+                    tb.remove(name)?;
+                }
             }
-            None => {}
         }
     }
-    let tree = updates.create_updated(repo, &repo.find_tree(base)?)?;
+    if tb.is_empty() {
+        return Ok(None);
+    }
+    let tree = tb.write()?;
     cache.remember_tree(key, tree);
-    Ok(tree)
+    Ok(Some(tree))
 }
 
 /// What the walk found in directories: tracked files with their stat data, and what git
