@@ -842,11 +842,14 @@ impl ContextRepo {
         let mut tb = self.repo.treebuilder(None)?;
         if let Some(e) = &editor {
             let bytes = serde_json::to_vec(e).expect("invariant: a Value always serialises");
-            tb.insert(
-                "editor.json",
-                self.repo.blob(&bytes)?,
-                FileMode::Blob.into(),
-            )?;
+            // The same state as last time is the same blob: looked up, not written again
+            // (which would touch its file).
+            let oid = Oid::hash_object(ObjectType::Blob, &bytes)?;
+            let odb = self.repo.odb()?;
+            if !odb.exists(oid) {
+                odb.write(ObjectType::Blob, &bytes)?;
+            }
+            tb.insert("editor.json", oid, FileMode::Blob.into())?;
         }
         tb.insert("index", snap.index_tree, FileMode::Tree.into())?;
         tb.insert("worktree", snap.worktree_tree, FileMode::Tree.into())?;
@@ -872,8 +875,10 @@ impl ContextRepo {
         };
         let refname = vref.refname(name);
         self.repo.reference(&refname, commit, false, &message)?;
-        snapshot::verify(&self.repo, &refname, commit, &snap)?;
-        self.prune(name)?;
+        snapshot::verify(&self.repo, &refname, commit, &snap, &mut self.stats)?;
+        let mut versions = versions;
+        versions.push(vref);
+        self.prune(name, &versions)?;
         Ok((
             Version {
                 refname,
@@ -885,8 +890,8 @@ impl ContextRepo {
     }
 
     /// Keeps the newest [`KEEP_VERSIONS`] versions and the newest explicit capture.
-    fn prune(&self, name: &str) -> Result<(), ContextError> {
-        let versions = self.versions_of(name)?;
+    /// `versions` are the context's, oldest first (as `versions_of` gives them).
+    fn prune(&self, name: &str, versions: &[VersionRef]) -> Result<(), ContextError> {
         if versions.len() <= KEEP_VERSIONS {
             return Ok(());
         }

@@ -254,10 +254,15 @@ pub(super) fn apply(repo: &Repository, workdir: &Path, plan: &Plan) -> Result<()
     }
     let odb = repo.odb()?;
     let mut buf = vec![0u8; 256 * 1024];
+    // One mkdir per directory, not per file written into it.
+    let mut dirs_made: HashSet<PathBuf> = HashSet::new();
     for (path, oid, mode) in &plan.writes {
         let full = workdir.join(OsStr::from_bytes(path));
-        if let Some(parent) = full.parent() {
+        if let Some(parent) = full.parent()
+            && !dirs_made.contains(parent)
+        {
             fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+            dirs_made.insert(parent.to_owned());
         }
         match fs::symlink_metadata(&full) {
             // `check` made sure it holds only files the plan removed: empty directories.

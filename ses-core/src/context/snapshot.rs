@@ -105,7 +105,13 @@ const SETTLED_NS: i128 = 50_000_000;
 pub(crate) struct StatCache {
     files: HashMap<Vec<u8>, Known>,
     trees: HashMap<[u8; 32], Oid>,
+    /// Trees every blob below which was found present, and since when.
+    verified: (HashSet<Oid>, Option<std::time::Instant>),
 }
+
+/// How long a tree found complete is not checked again (git's `gc.pruneExpire` is two
+/// weeks: an object that became unreachable stays that long).
+const VERIFIED_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Directory trees remembered: enough for every directory of a few contexts of a large
 /// repository; past it the memory starts again empty.
@@ -148,6 +154,24 @@ impl StatCache {
 
     pub fn start() -> i128 {
         now_ns()
+    }
+
+    fn recently_verified(&mut self) -> HashSet<Oid> {
+        if self
+            .verified
+            .1
+            .is_none_or(|since| since.elapsed() > VERIFIED_FOR)
+        {
+            self.verified = (HashSet::new(), Some(std::time::Instant::now()));
+        }
+        self.verified.0.clone()
+    }
+
+    fn verified(&mut self, trees: HashSet<Oid>) {
+        if self.verified.0.len() > TREES_KEPT {
+            self.verified.0.clear();
+        }
+        self.verified.0.extend(trees);
     }
 
     fn tree(&self, key: &[u8; 32]) -> Option<Oid> {
@@ -788,13 +812,18 @@ fn write_file(
     Ok((w.finalize()?, true))
 }
 
-/// Every blob the trees name, each once (shared subtrees are walked once).
-pub(super) fn blobs(repo: &Repository, roots: &[Oid]) -> Result<HashSet<Oid>, ContextError> {
+/// Every blob the trees name, each once (shared subtrees are walked once), less those
+/// below trees in `skip`; and the trees walked.
+fn blobs(
+    repo: &Repository,
+    roots: &[Oid],
+    skip: &HashSet<Oid>,
+) -> Result<(HashSet<Oid>, HashSet<Oid>), ContextError> {
     let mut seen_trees = HashSet::new();
     let mut out = HashSet::new();
     let mut stack: Vec<Oid> = roots.to_vec();
     while let Some(t) = stack.pop() {
-        if !seen_trees.insert(t) {
+        if skip.contains(&t) || !seen_trees.insert(t) {
             continue;
         }
         let tree = repo.find_tree(t)?;
@@ -809,7 +838,7 @@ pub(super) fn blobs(repo: &Repository, roots: &[Oid]) -> Result<HashSet<Oid>, Co
             }
         }
     }
-    Ok(out)
+    Ok((out, seen_trees))
 }
 
 /// Reads a saved version back from its ref and checks it holds this snapshot: the ref
@@ -820,6 +849,7 @@ pub(super) fn verify(
     refname: &str,
     commit: Oid,
     snap: &Snapshot,
+    cache: &mut StatCache,
 ) -> Result<(), ContextError> {
     let bad = |detail: String| ContextError::Verify {
         refname: refname.to_owned(),
@@ -862,10 +892,15 @@ pub(super) fn verify(
             odb.read(w.oid)?;
         }
     }
-    for oid in blobs(repo, &[snap.index_tree, snap.worktree_tree])? {
+    // A tree whose every blob was found present recently is not walked again: what
+    // refs reach is never pruned, and git prunes what they do not only weeks later.
+    let skip = cache.recently_verified();
+    let (blobs, trees) = blobs(repo, &[snap.index_tree, snap.worktree_tree], &skip)?;
+    for oid in blobs {
         if !odb.exists(oid) {
             return Err(bad(format!("blob {oid} is missing")));
         }
     }
+    cache.verified(trees);
     Ok(())
 }
