@@ -476,6 +476,9 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
 /// A path's new blob and mode, or `None` for a deletion.
 type Change = Option<(Oid, FileMode)>;
 
+/// Changes by path relative to a directory, sorted.
+type Changes<'a> = Vec<(&'a [u8], Change)>;
+
 /// The index tree with `changes` applied. Each directory's tree is built once per
 /// distinct (base tree, changes below it): going back to a context, or saving it after
 /// an edit in one directory, writes only the trees that differ (writing an existing
@@ -489,7 +492,7 @@ fn worktree_tree(
     if changes.is_empty() {
         return Ok(index_tree);
     }
-    let list: Vec<(&[u8], Change)> = changes.iter().map(|(p, c)| (p.as_slice(), *c)).collect();
+    let list: Changes = changes.iter().map(|(p, c)| (p.as_slice(), *c)).collect();
     match build_tree(repo, Some(index_tree), &list, cache)? {
         Some(tree) => Ok(tree),
         None => Ok(repo.treebuilder(None)?.write()?),
@@ -527,8 +530,8 @@ fn build_tree(
     }
     // Changes to entries of this directory, and groups of changes below a subdirectory
     // (contiguous: they share the prefix `dir/`).
-    let mut direct: Vec<(&[u8], Change)> = Vec::new();
-    let mut nested: Vec<(&[u8], Vec<(&[u8], Change)>)> = Vec::new();
+    let mut direct: Changes = Vec::new();
+    let mut nested: Vec<(&[u8], Changes)> = Vec::new();
     for &(path, change) in changes {
         match path.iter().position(|&b| b == b'/') {
             None => direct.push((path, change)),
