@@ -345,6 +345,9 @@ fn remove_empty_dirs(dir: &Path) -> Result<(), ContextError> {
     fs::remove_dir(dir).map_err(|e| io_err(dir, e))
 }
 
+/// Blobs up to this size are read whole before writing; larger ones are streamed.
+const WHOLE_WRITE: u64 = 1 << 20;
+
 /// Writes a blob to `full`, streaming it when the object database can (loose objects).
 fn write_blob(
     odb: &git2::Odb<'_>,
@@ -362,9 +365,16 @@ fn write_blob(
         .mode(if exec { 0o777 } else { 0o666 })
         .open(full)
         .map_err(|e| io_err(full, e))?;
+    let before = file.metadata().map_err(|e| io_err(full, e))?;
     let mut len = 0u64;
-    match odb.reader(oid) {
-        Ok((mut reader, _, ObjectType::Blob)) => loop {
+    let (size, _) = odb.read_header(oid)?;
+    let stream = if size as u64 > WHOLE_WRITE {
+        odb.reader(oid).ok()
+    } else {
+        None
+    };
+    match stream {
+        Some((mut reader, _, ObjectType::Blob)) => loop {
             let n = reader.read(buf).map_err(|e| io_err(full, e))?;
             if n == 0 {
                 break;
@@ -372,16 +382,18 @@ fn write_blob(
             file.write_all(&buf[..n]).map_err(|e| io_err(full, e))?;
             len += n as u64;
         },
+        // Small, or packed (libgit2 streams only loose objects).
         _ => {
-            // Packed objects cannot be streamed by libgit2.
             let obj = odb.read(oid)?;
             file.write_all(obj.data()).map_err(|e| io_err(full, e))?;
             len = obj.data().len() as u64;
         }
     }
-    file.set_len(len).map_err(|e| io_err(full, e))?;
-    let meta = file.metadata().map_err(|e| io_err(full, e))?;
-    let mode = meta.permissions().mode();
+    // Writing from the start made it at least `len` long.
+    if before.len() > len {
+        file.set_len(len).map_err(|e| io_err(full, e))?;
+    }
+    let mode = before.permissions().mode();
     let want = if exec {
         mode | ((mode & 0o444) >> 2)
     } else {
