@@ -1013,6 +1013,7 @@ impl ContextRepo {
     fn restore(
         &mut self,
         plan: &restore::Plan,
+        from_index: Oid,
         target: &Target,
         journal: &Pending,
         name: &str,
@@ -1028,7 +1029,14 @@ impl ContextRepo {
         let write_index = || -> Result<(), ContextError> {
             let mut index = self.repo.index()?;
             index.read(false)?;
-            index.read_tree(&self.repo.find_tree(target.index)?)?;
+            // The index as saved gets only the entries that differ (the rest keep their
+            // stat data); one changed since the save is replaced whole. Either way the
+            // index read back below must be the target's.
+            if index.write_tree()? == from_index {
+                update_index(&self.repo, &mut index, from_index, target.index)?;
+            } else {
+                index.read_tree(&self.repo.find_tree(target.index)?)?;
+            }
             index.write()?;
             self.set_head(&target.head)
         };
@@ -1130,7 +1138,7 @@ impl ContextRepo {
             target_version: restored.meta.version,
         };
         self.write_journal(&mut journal)?;
-        let files = self.restore(&plan, &target, &journal, name)?;
+        let files = self.restore(&plan, snap.index_tree, &target, &journal, name)?;
         self.set_current(Some(name))?;
         self.clear_journal(&journal)?;
         let mut untouched = snap.untouched.clone();
@@ -1357,7 +1365,7 @@ impl ContextRepo {
             version: kept.meta.version,
             problems,
         })?;
-        let files = self.restore(&plan, &target, &p, &p.from)?;
+        let files = self.restore(&plan, snap.index_tree, &target, &p, &p.from)?;
         self.set_current(Some(&p.from))?;
         self.clear_journal(&p)?;
         self.live = Some((p.from.clone(), restored.meta.interest.clone()));
@@ -1376,6 +1384,48 @@ impl ContextRepo {
             editor,
         })
     }
+}
+
+/// Turns `index` (whose tree is `from`) into one whose tree is `to`, changing only the
+/// entries that differ: new and changed ones get no stat data (git reads them once).
+fn update_index(
+    repo: &Repository,
+    index: &mut git2::Index,
+    from: Oid,
+    to: Oid,
+) -> Result<(), ContextError> {
+    let diff = repo.diff_tree_to_tree(
+        Some(&repo.find_tree(from)?),
+        Some(&repo.find_tree(to)?),
+        None,
+    )?;
+    for d in diff.deltas() {
+        let new = d.new_file();
+        if d.status() == git2::Delta::Deleted {
+            if let Some(path) = d.old_file().path() {
+                index.remove_path(path)?;
+            }
+            continue;
+        }
+        // Added, modified, or a type change: the entry at the path is replaced.
+        let path = new.path_bytes().unwrap_or_default().to_vec();
+        let zero = git2::IndexTime::new(0, 0);
+        index.add(&git2::IndexEntry {
+            ctime: zero,
+            mtime: zero,
+            dev: 0,
+            ino: 0,
+            mode: u32::from(new.mode()),
+            uid: 0,
+            gid: 0,
+            file_size: 0,
+            id: new.id(),
+            flags: 0,
+            flags_extended: 0,
+            path,
+        })?;
+    }
+    Ok(())
 }
 
 /// Replaces a small file's text without making a new file: one write at offset 0 (under a
