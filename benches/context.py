@@ -16,7 +16,8 @@ write, as after real work.
     python3 benches/context.py [--runs 200] [--files 2000] [--ses PATH] [--dir /tmp] [--edit]
 
 Without --ses it builds and uses the release binary. Prints p50/p95/max per operation:
-wall time in the daemon, its CPU time, and the time it was runnable but waited for a CPU
+wall time in the daemon, the CPU time of the thread that ran it (the save lists directories
+on helper threads too, which this leaves out), and the time it was runnable but waited for a CPU
 (Linux schedstat), which on a shared, loaded machine is most of the wall time.
 """
 

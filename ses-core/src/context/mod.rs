@@ -115,7 +115,8 @@ pub enum ContextError {
     UnknownRecovery { id: String, known: Vec<String> },
     #[error(
         "the switch to {name:?} stopped part-way: {detail}. Nothing is lost: the work from \
-         before is kept under {journal}; `ses context recover --restore {id}` puts it back"
+         before is saved under refs/ses/contexts/ and named by the journal {journal}; \
+         `ses context recover --restore {id}` puts it back"
     )]
     Interrupted {
         name: String,
