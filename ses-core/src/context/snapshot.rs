@@ -145,6 +145,7 @@ impl StatCache {
             .insert(path.to_vec(), Known { stat, oid, settled });
     }
 
+    #[cfg(test)]
     pub(crate) fn get(&self, path: &[u8], stat: &Stat) -> Option<Oid> {
         self.files
             .get(path)
@@ -152,8 +153,27 @@ impl StatCache {
             .map(|k| k.oid)
     }
 
+    /// Starts a scan: what it does not use or record again is forgotten at its end, so
+    /// the cache holds only files that differed from the index in the last scan (and
+    /// what a restore wrote since), however long the daemon runs.
+    fn begin_scan(&mut self) -> HashMap<Vec<u8>, Known> {
+        std::mem::take(&mut self.files)
+    }
+
+    /// `path`'s blob from the scan's start (`before`), kept for the next scan.
+    fn carry(&mut self, before: &HashMap<Vec<u8>, Known>, path: &[u8], stat: &Stat) -> Option<Oid> {
+        let k = before.get(path).filter(|k| k.settled && k.stat == *stat)?;
+        self.files.insert(path.to_vec(), *k);
+        Some(k.oid)
+    }
+
     pub fn start() -> i128 {
         now_ns()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.files.len()
     }
 
     fn recently_verified(&mut self) -> HashSet<Oid> {
@@ -344,6 +364,7 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
         );
     }
     let read_from = StatCache::start();
+    let before = cache.begin_scan();
     let mut dirs: Vec<&[u8]> = tracked_dirs.iter().map(Vec::as_slice).collect();
     dirs.push(b"");
     dirs.sort_unstable();
@@ -426,7 +447,9 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
             } else {
                 FileMode::Blob
             };
-            let cached = cache.get(&c.path, &c.stat).filter(|o| odb.exists(*o));
+            let cached = cache
+                .carry(&before, &c.path, &c.stat)
+                .filter(|o| odb.exists(*o));
             let oid = match cached {
                 Some(oid) => oid,
                 None => {

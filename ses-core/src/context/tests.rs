@@ -842,3 +842,22 @@ fn the_stat_cache_vouches_only_for_settled_unchanged_files() {
     assert_eq!(cache.get(b"old", &stat(1_001, 1)), None);
     assert_eq!(cache.get(b"other", &stat(999, 1)), None);
 }
+
+#[test]
+fn the_stat_cache_forgets_files_no_longer_read() {
+    let mut f = Fixture::new();
+    f.write("a.txt", "a\n");
+    f.commit("Alice", "start");
+    let mut c = ContextRepo::open(&f.dir).unwrap();
+    for i in 0..50 {
+        f.write(&format!("tmp{i}.txt"), "untracked\n");
+    }
+    snapshot::take(&c.repo, &mut c.stats).unwrap();
+    assert_eq!(c.stats.len(), 50);
+    for i in 0..50 {
+        fs::remove_file(f.dir.join(format!("tmp{i}.txt"))).unwrap();
+    }
+    f.write("one.txt", "x\n");
+    snapshot::take(&c.repo, &mut c.stats).unwrap();
+    assert_eq!(c.stats.len(), 1);
+}
