@@ -38,8 +38,10 @@
 //! are written as git writes them, without fsync.
 
 pub mod interest;
+mod memo;
 mod restore;
 mod snapshot;
+mod trees;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -391,9 +393,9 @@ pub struct ContextRepo {
     identity: Option<RepoIdentity>,
     live: Option<(String, Interest)>,
     cleaned: bool,
-    /// Blobs of files read by the last saves and restores, so unchanged files are not
-    /// read again (see [`snapshot::StatCache`]).
-    stats: snapshot::StatCache,
+    /// What the last saves and restores learnt: readings of files, trees built and
+    /// trees found complete (see [`memo::Memo`]).
+    memo: memo::Memo,
 }
 
 impl ContextRepo {
@@ -418,7 +420,7 @@ impl ContextRepo {
             identity: None,
             live: None,
             cleaned: false,
-            stats: Default::default(),
+            memo: Default::default(),
         })
     }
 
@@ -796,7 +798,7 @@ impl ContextRepo {
         automatic: bool,
         reason: &str,
     ) -> Result<(Version, Snapshot), ContextError> {
-        let snap = snapshot::take(&self.repo, &mut self.stats)?;
+        let snap = snapshot::take(&self.repo, &mut self.memo)?;
         let head = self.head_state()?;
         let identity = self.identity()?;
         let versions = self.versions_of(name)?;
@@ -876,7 +878,7 @@ impl ContextRepo {
         };
         let refname = vref.refname(name);
         self.repo.reference(&refname, commit, false, &message)?;
-        snapshot::verify(&self.repo, &refname, commit, &snap, &mut self.stats)?;
+        snapshot::verify(&self.repo, &refname, commit, &snap, &mut self.memo)?;
         let mut versions = versions;
         versions.push(vref);
         self.prune(name, &versions)?;
@@ -1042,7 +1044,7 @@ impl ContextRepo {
             self.set_head(&target.head)
         };
         write_index().map_err(|e| interrupted(format!("writing the index or HEAD failed: {e}")))?;
-        restore::verify(&self.repo, &self.workdir, plan, &mut self.stats).map_err(|bad| {
+        restore::verify(&self.repo, &self.workdir, plan, &mut self.memo).map_err(|bad| {
             interrupted(format!(
                 "the result differs from the saved context: {}",
                 bad.join("; ")

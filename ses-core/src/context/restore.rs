@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use git2::{Delta, FileMode, ObjectType, Oid, Repository};
 
 use super::ContextError;
-use super::snapshot::{Snapshot, Stat, StatCache, io_err};
+use super::memo::{Memo, Stat};
+use super::snapshot::{Snapshot, io_err};
 
 #[derive(Debug, Default)]
 pub(super) struct Plan {
@@ -413,7 +414,7 @@ pub(super) fn verify(
     repo: &Repository,
     workdir: &Path,
     plan: &Plan,
-    cache: &mut StatCache,
+    cache: &mut Memo,
 ) -> Result<(), Vec<String>> {
     let mut bad = Vec::new();
     let written: HashSet<&[u8]> = plan.writes.iter().map(|w| w.0.as_slice()).collect();
@@ -425,7 +426,7 @@ pub(super) fn verify(
         }
     }
     let odb = repo.odb().ok();
-    let read_from = StatCache::start();
+    let read_from = Memo::start();
     for (path, oid, mode) in &plan.writes {
         let full = workdir.join(OsStr::from_bytes(path));
         let ok = match fs::symlink_metadata(&full) {

@@ -1,6 +1,6 @@
 //! The working state as git objects: the index as a tree, and the working tree (tracked
 //! files as they are on disk plus untracked, not ignored files) as a second tree built
-//! from the first by the files `git status` sees differ. Bytes are taken raw from disk (no
+//! from the first by the files that differ from it, found the way git finds them. Bytes are taken raw from disk (no
 //! clean filters), so what is restored is exactly what was there.
 //!
 //! Invariant: a snapshot names only objects that are in the object database when it is
@@ -11,13 +11,13 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use git2::{FileMode, IndexEntry, ObjectType, Odb, Oid, Repository};
 
 use super::ContextError;
+use super::memo::{Memo, Stat, entry_trusted};
+use super::trees::{Change, worktree_tree};
 
 /// Files up to this size are read whole; larger ones are streamed into the object database.
 const WHOLE_READ: u64 = 1 << 20;
@@ -30,180 +30,6 @@ pub(super) struct Written {
     pub size: u64,
     /// Whether this snapshot stored the blob (it was not in the object database).
     pub new: bool,
-}
-
-/// What `lstat` says about a file, as far as telling "unchanged" goes (git's stat data,
-/// without the device: libgit2 records `st_rdev` there, git nothing comparable).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stat {
-    pub mtime: (i64, i64),
-    pub ctime: (i64, i64),
-    pub ino: u64,
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub size: u64,
-}
-
-impl Stat {
-    pub(crate) fn of(m: &fs::Metadata) -> Stat {
-        Stat {
-            mtime: (m.mtime(), m.mtime_nsec()),
-            ctime: (m.ctime(), m.ctime_nsec()),
-            ino: m.ino(),
-            mode: m.mode(),
-            uid: m.uid(),
-            gid: m.gid(),
-            size: m.size(),
-        }
-    }
-
-    fn is_link(&self) -> bool {
-        self.mode & 0o170000 == 0o120000
-    }
-
-    fn exec(&self) -> bool {
-        self.mode & 0o111 != 0
-    }
-
-    /// Whether the index entry's stat data is this file's (git's `ie_match_stat`, less the
-    /// content checks), with the exec bit only where the filesystem keeps it.
-    fn matches(&self, e: &IndexEntry, filemode: bool) -> bool {
-        let kind_ok = match e.mode {
-            0o120000 => self.is_link(),
-            0o100644 | 0o100755 => {
-                self.mode & 0o170000 == 0o100000
-                    && (!filemode || self.exec() == (e.mode == 0o100755))
-            }
-            _ => false,
-        };
-        kind_ok
-            && e.mtime.seconds() == self.mtime.0 as i32
-            && e.mtime.nanoseconds() == self.mtime.1 as u32
-            && e.ctime.seconds() == self.ctime.0 as i32
-            && e.ctime.nanoseconds() == self.ctime.1 as u32
-            && e.ino == self.ino as u32
-            && e.uid == self.uid
-            && e.gid == self.gid
-            && e.file_size == self.size as u32
-    }
-}
-
-/// How long after a file's last change (its ctime) a reading of it is trusted to stand
-/// for it while its stat data stays the same. Timestamps come from a coarse clock (a
-/// tick of up to 10 ms), so a change right after a read can leave every stat field as
-/// it was; a read this much later than the change cannot be followed by such a change.
-const SETTLED_NS: i128 = 50_000_000;
-
-/// Blobs of files this process has read, by path, so a file whose stat data has not
-/// changed since is not read again. Git keeps the same in the index for files that match
-/// it; this also covers files that differ from the index (the modified ones a context
-/// holds), which git reads again on every `git status`. Also remembers the last working
-/// trees built, by their changes from the index tree: going back to a context rebuilds
-/// the same tree, and writing its subtrees again would touch every one of their files.
-#[derive(Debug, Default)]
-pub(crate) struct StatCache {
-    files: HashMap<Vec<u8>, Known>,
-    trees: HashMap<[u8; 32], Oid>,
-    /// Trees every blob below which was found present, and since when.
-    verified: (HashSet<Oid>, Option<std::time::Instant>),
-}
-
-/// How long a tree found complete is not checked again (git's `gc.pruneExpire` is two
-/// weeks: an object that became unreachable stays that long).
-const VERIFIED_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// Directory trees remembered: enough for every directory of a few contexts of a large
-/// repository; past it the memory starts again empty.
-const TREES_KEPT: usize = 1 << 16;
-
-#[derive(Debug, Clone, Copy)]
-struct Known {
-    stat: Stat,
-    oid: Oid,
-    /// Whether the reading came [`SETTLED_NS`] after the file's last change.
-    settled: bool,
-}
-
-fn ns(t: (i64, i64)) -> i128 {
-    i128::from(t.0) * 1_000_000_000 + i128::from(t.1)
-}
-
-fn now_ns() -> i128 {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    d.as_nanos() as i128
-}
-
-impl StatCache {
-    /// Records that `path`, with stat data `stat` taken no earlier than `read_from` (ns
-    /// since the epoch), held blob `oid`.
-    pub(crate) fn record(&mut self, path: &[u8], stat: Stat, oid: Oid, read_from: i128) {
-        let settled = ns(stat.ctime) + SETTLED_NS < read_from;
-        self.files
-            .insert(path.to_vec(), Known { stat, oid, settled });
-    }
-
-    #[cfg(test)]
-    pub(crate) fn get(&self, path: &[u8], stat: &Stat) -> Option<Oid> {
-        self.files
-            .get(path)
-            .filter(|k| k.settled && k.stat == *stat)
-            .map(|k| k.oid)
-    }
-
-    /// Starts a scan: what it does not use or record again is forgotten at its end, so
-    /// the cache holds only files that differed from the index in the last scan (and
-    /// what a restore wrote since), however long the daemon runs.
-    fn begin_scan(&mut self) -> HashMap<Vec<u8>, Known> {
-        std::mem::take(&mut self.files)
-    }
-
-    /// `path`'s blob from the scan's start (`before`), kept for the next scan.
-    fn carry(&mut self, before: &HashMap<Vec<u8>, Known>, path: &[u8], stat: &Stat) -> Option<Oid> {
-        let k = before.get(path).filter(|k| k.settled && k.stat == *stat)?;
-        self.files.insert(path.to_vec(), *k);
-        Some(k.oid)
-    }
-
-    pub fn start() -> i128 {
-        now_ns()
-    }
-
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    fn recently_verified(&mut self) -> HashSet<Oid> {
-        if self
-            .verified
-            .1
-            .is_none_or(|since| since.elapsed() > VERIFIED_FOR)
-        {
-            self.verified = (HashSet::new(), Some(std::time::Instant::now()));
-        }
-        self.verified.0.clone()
-    }
-
-    fn verified(&mut self, trees: HashSet<Oid>) {
-        if self.verified.0.len() > TREES_KEPT {
-            self.verified.0.clear();
-        }
-        self.verified.0.extend(trees);
-    }
-
-    fn tree(&self, key: &[u8; 32]) -> Option<Oid> {
-        self.trees.get(key).copied()
-    }
-
-    fn remember_tree(&mut self, key: [u8; 32], tree: Oid) {
-        if self.trees.len() >= TREES_KEPT {
-            self.trees.clear();
-        }
-        self.trees.insert(key, tree);
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -287,19 +113,6 @@ fn read_index(repo: &Repository) -> Result<(git2::Index, (i64, i64)), ContextErr
     Err(ContextError::Changed { path: file })
 }
 
-/// Whether an index entry's stat data, when a file's matches it, proves the file holds
-/// the entry's blob. Not when the entry changed at or after the index was written ("racily
-/// clean": the file may have changed again within the same timestamp), nor when git
-/// smudged it so by zeroing its size (a zero size proves nothing unless the blob is empty).
-pub(crate) fn entry_trusted(e: &IndexEntry, index_mtime: (i64, i64), empty_blob: Oid) -> bool {
-    let racy = (
-        i64::from(e.mtime.seconds()),
-        i64::from(e.mtime.nanoseconds()),
-    ) >= index_mtime;
-    let smudged = e.file_size == 0 && e.id != empty_blob;
-    !racy && !smudged
-}
-
 /// One index entry as the scan needs it.
 struct Tracked {
     entry: IndexEntry,
@@ -320,7 +133,7 @@ struct Candidate {
 /// taken as the index has them; the rest are read, unless `cache` read them before and
 /// their stat data has not changed since; untracked files are found by walking
 /// directories, never descending into ignored ones, other repositories or submodules.
-pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot, ContextError> {
+pub(super) fn take(repo: &Repository, cache: &mut Memo) -> Result<Snapshot, ContextError> {
     let workdir = workdir(repo)?;
     let (mut index, index_mtime) = read_index(repo)?;
     if index.has_conflicts() {
@@ -363,7 +176,7 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
             },
         );
     }
-    let read_from = StatCache::start();
+    let read_from = Memo::start();
     let before = cache.begin_scan();
     let mut dirs: Vec<&[u8]> = tracked_dirs.iter().map(Vec::as_slice).collect();
     dirs.push(b"");
@@ -424,7 +237,7 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
     }
     let odb = repo.odb()?;
     // Path → new blob and mode, or None for a deletion.
-    let mut changes: BTreeMap<Vec<u8>, Option<(Oid, FileMode)>> = BTreeMap::new();
+    let mut changes: BTreeMap<Vec<u8>, Change> = BTreeMap::new();
     let mut written = BTreeMap::new();
     let mut counts = Counts::default();
     let mut buf = Vec::new();
@@ -494,125 +307,6 @@ pub(super) fn take(repo: &Repository, cache: &mut StatCache) -> Result<Snapshot,
         counts,
         untouched,
     })
-}
-
-/// A path's new blob and mode, or `None` for a deletion.
-type Change = Option<(Oid, FileMode)>;
-
-/// Changes by path relative to a directory, sorted.
-type Changes<'a> = Vec<(&'a [u8], Change)>;
-
-/// The index tree with `changes` applied. Each directory's tree is built once per
-/// distinct (base tree, changes below it): going back to a context, or saving it after
-/// an edit in one directory, writes only the trees that differ (writing an existing
-/// object touches its file).
-fn worktree_tree(
-    repo: &Repository,
-    index_tree: Oid,
-    changes: &BTreeMap<Vec<u8>, Change>,
-    cache: &mut StatCache,
-) -> Result<Oid, ContextError> {
-    if changes.is_empty() {
-        return Ok(index_tree);
-    }
-    let list: Changes = changes.iter().map(|(p, c)| (p.as_slice(), *c)).collect();
-    match build_tree(repo, Some(index_tree), &list, cache)? {
-        Some(tree) => Ok(tree),
-        None => Ok(repo.treebuilder(None)?.write()?),
-    }
-}
-
-/// `base` (or nothing) with `changes` (paths relative to it, sorted) applied; `None` when
-/// nothing is left (git stores no empty trees).
-fn build_tree(
-    repo: &Repository,
-    base: Option<Oid>,
-    changes: &[(&[u8], Change)],
-    cache: &mut StatCache,
-) -> Result<Option<Oid>, ContextError> {
-    let mut key = blake3::Hasher::new();
-    key.update(base.as_ref().map_or(&[0u8; 20][..], Oid::as_bytes));
-    for (path, change) in changes {
-        key.update(&(path.len() as u64).to_le_bytes());
-        key.update(path);
-        match change {
-            Some((oid, mode)) => {
-                key.update(&i32::from(*mode).to_le_bytes());
-                key.update(oid.as_bytes());
-            }
-            None => {
-                key.update(b"-");
-            }
-        }
-    }
-    let key: [u8; 32] = key.finalize().into();
-    if let Some(tree) = cache.tree(&key)
-        && repo.odb()?.exists(tree)
-    {
-        return Ok(Some(tree));
-    }
-    // Changes to entries of this directory, and groups of changes below a subdirectory
-    // (contiguous: they share the prefix `dir/`).
-    let mut direct: Changes = Vec::new();
-    let mut nested: Vec<(&[u8], Changes)> = Vec::new();
-    for &(path, change) in changes {
-        match path.iter().position(|&b| b == b'/') {
-            None => direct.push((path, change)),
-            Some(slash) => {
-                let (dir, rest) = (&path[..slash], &path[slash + 1..]);
-                match nested.last_mut() {
-                    Some((d, below)) if *d == dir => below.push((rest, change)),
-                    _ => nested.push((dir, vec![(rest, change)])),
-                }
-            }
-        }
-    }
-    let base_tree = base.map(|b| repo.find_tree(b)).transpose()?;
-    let mut tb = repo.treebuilder(base_tree.as_ref())?;
-    for (dir, below) in &nested {
-        // A new file or link named like the directory replaces it (what is below can
-        // only be its old contents going).
-        if direct.iter().any(|(n, c)| n == dir && c.is_some()) {
-            continue;
-        }
-        // What `dir` was in the base: a tree to change, else (a file, since removed or
-        // replaced, or nothing) a new tree from nothing.
-        let sub_base = base_tree
-            .as_ref()
-            .and_then(|t| t.get_name_bytes(dir))
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .map(|e| e.id());
-        match build_tree(repo, sub_base, below, cache)? {
-            Some(sub) => {
-                tb.insert(dir, sub, FileMode::Tree.into())?;
-            }
-            None => {
-                if tb.get(dir)?.is_some() {
-                    tb.remove(dir)?;
-                }
-            }
-        }
-    }
-    for (name, change) in direct {
-        match change {
-            Some((oid, mode)) => {
-                tb.insert(name, oid, mode.into())?;
-            }
-            // A file that became a directory: the directory took its place above.
-            None if nested.iter().any(|(d, _)| *d == name) => {}
-            None => {
-                if tb.get(name)?.is_some() {
-                    tb.remove(name)?;
-                }
-            }
-        }
-    }
-    if tb.is_empty() {
-        return Ok(None);
-    }
-    let tree = tb.write()?;
-    cache.remember_tree(key, tree);
-    Ok(Some(tree))
 }
 
 /// What the walk found in directories: tracked files with their stat data, and what git
@@ -875,7 +569,7 @@ pub(super) fn verify(
     refname: &str,
     commit: Oid,
     snap: &Snapshot,
-    cache: &mut StatCache,
+    cache: &mut Memo,
 ) -> Result<(), ContextError> {
     let bad = |detail: String| ContextError::Verify {
         refname: refname.to_owned(),

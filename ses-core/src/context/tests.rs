@@ -665,7 +665,7 @@ fn the_scan_sees_the_working_tree_as_git_does() {
             fs::remove_dir_all(f.dir.join("c")).unwrap();
             std::os::unix::fs::symlink("b", f.dir.join("c")).unwrap();
         }
-        let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+        let snap = snapshot::take(&c.repo, &mut c.memo).unwrap();
         let want = git_worktree_tree(&f);
         if snap.worktree_tree.to_string() != want {
             let diff = f.git(&[
@@ -689,12 +689,12 @@ fn the_scan_sees_the_working_tree_as_git_does() {
                 eprintln!("{}", f.git(&["ls-files", "--debug", "--", p]));
                 eprintln!(
                     "{:?}",
-                    fs::symlink_metadata(f.dir.join(p)).map(|m| snapshot::Stat::of(&m))
+                    fs::symlink_metadata(f.dir.join(p)).map(|m| memo::Stat::of(&m))
                 );
             }
             eprintln!(
                 "index {:?}",
-                snapshot::Stat::of(&fs::metadata(f.dir.join(".git/index")).unwrap())
+                memo::Stat::of(&fs::metadata(f.dir.join(".git/index")).unwrap())
             );
             eprintln!("git again: {}", git_worktree_tree(&f));
             panic!("round {round}");
@@ -713,7 +713,7 @@ fn the_scan_sees_the_working_tree_as_git_does() {
                     *b ^= 1;
                 }
                 fs::write(f.dir.join(&p), new).unwrap();
-                let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+                let snap = snapshot::take(&c.repo, &mut c.memo).unwrap();
                 assert_eq!(
                     snap.worktree_tree.to_string(),
                     git_worktree_tree(&f),
@@ -724,7 +724,7 @@ fn the_scan_sees_the_working_tree_as_git_does() {
         if round % 40 == 39 {
             // Let the cache's readings settle, then change a file and put its mtime back.
             std::thread::sleep(std::time::Duration::from_millis(60));
-            snapshot::take(&c.repo, &mut c.stats).unwrap();
+            snapshot::take(&c.repo, &mut c.memo).unwrap();
             let p = pick(&mut rng);
             if let Ok(m) = fs::metadata(f.dir.join(&p)) {
                 let old = fs::read(f.dir.join(&p)).unwrap();
@@ -739,7 +739,7 @@ fn the_scan_sees_the_working_tree_as_git_does() {
                 (&file).write_all(&new).unwrap();
                 file.set_modified(m.modified().unwrap()).unwrap();
                 drop(file);
-                let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+                let snap = snapshot::take(&c.repo, &mut c.memo).unwrap();
                 assert_eq!(
                     snap.worktree_tree.to_string(),
                     git_worktree_tree(&f),
@@ -774,7 +774,7 @@ fn changes_right_after_a_reading_are_never_missed() {
         let text = format!("{:04}\n", i % 10_000);
         fs::write(f.dir.join("u.txt"), &text).unwrap();
         fs::write(f.dir.join("t.txt"), &text).unwrap();
-        let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+        let snap = snapshot::take(&c.repo, &mut c.memo).unwrap();
         let want = Oid::hash_object(ObjectType::Blob, text.as_bytes()).unwrap();
         missed += usize::from(blob_at(&c, snap.worktree_tree, "u.txt") != want);
         missed += usize::from(blob_at(&c, snap.worktree_tree, "t.txt") != want);
@@ -783,7 +783,7 @@ fn changes_right_after_a_reading_are_never_missed() {
             f.git(&["add", "t.txt"]);
             let text = format!("{:04}\n", 9999 - i);
             fs::write(f.dir.join("t.txt"), &text).unwrap();
-            let snap = snapshot::take(&c.repo, &mut c.stats).unwrap();
+            let snap = snapshot::take(&c.repo, &mut c.memo).unwrap();
             let want = Oid::hash_object(ObjectType::Blob, text.as_bytes()).unwrap();
             missed += usize::from(blob_at(&c, snap.worktree_tree, "t.txt") != want);
         }
@@ -807,20 +807,20 @@ fn index_entries_changed_when_the_index_was_written_prove_nothing() {
         i64::from(e.mtime.seconds()),
         i64::from(e.mtime.nanoseconds()),
     );
-    assert!(snapshot::entry_trusted(&e, (at.0 + 1, 0), empty));
+    assert!(memo::entry_trusted(&e, (at.0 + 1, 0), empty));
     // Changed in the index's own timestamp, or after it: racy.
-    assert!(!snapshot::entry_trusted(&e, at, empty));
-    assert!(!snapshot::entry_trusted(&e, (at.0 - 1, 0), empty));
+    assert!(!memo::entry_trusted(&e, at, empty));
+    assert!(!memo::entry_trusted(&e, (at.0 - 1, 0), empty));
     // Smudged by git (size zeroed), unless the blob really is empty.
     e.file_size = 0;
-    assert!(!snapshot::entry_trusted(&e, (at.0 + 1, 0), empty));
+    assert!(!memo::entry_trusted(&e, (at.0 + 1, 0), empty));
     e.id = empty;
-    assert!(snapshot::entry_trusted(&e, (at.0 + 1, 0), empty));
+    assert!(memo::entry_trusted(&e, (at.0 + 1, 0), empty));
 }
 
 #[test]
 fn the_stat_cache_vouches_only_for_settled_unchanged_files() {
-    let stat = |ctime_s: i64, size: u64| snapshot::Stat {
+    let stat = |ctime_s: i64, size: u64| memo::Stat {
         mtime: (ctime_s, 0),
         ctime: (ctime_s, 0),
         ino: 7,
@@ -830,7 +830,7 @@ fn the_stat_cache_vouches_only_for_settled_unchanged_files() {
         size,
     };
     let oid = Oid::hash_object(ObjectType::Blob, b"x").unwrap();
-    let mut cache = snapshot::StatCache::default();
+    let mut cache = memo::Memo::default();
     let now = 1_000 * 1_000_000_000i128;
     // Read within the settling time of its last change: not trusted.
     cache.record(b"fresh", stat(1_000, 1), oid, now);
@@ -852,12 +852,12 @@ fn the_stat_cache_forgets_files_no_longer_read() {
     for i in 0..50 {
         f.write(&format!("tmp{i}.txt"), "untracked\n");
     }
-    snapshot::take(&c.repo, &mut c.stats).unwrap();
-    assert_eq!(c.stats.len(), 50);
+    snapshot::take(&c.repo, &mut c.memo).unwrap();
+    assert_eq!(c.memo.len(), 50);
     for i in 0..50 {
         fs::remove_file(f.dir.join(format!("tmp{i}.txt"))).unwrap();
     }
     f.write("one.txt", "x\n");
-    snapshot::take(&c.repo, &mut c.stats).unwrap();
-    assert_eq!(c.stats.len(), 1);
+    snapshot::take(&c.repo, &mut c.memo).unwrap();
+    assert_eq!(c.memo.len(), 1);
 }
