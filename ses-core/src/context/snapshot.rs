@@ -496,7 +496,11 @@ fn write_file(
     let changed = || ContextError::Changed {
         path: path.to_owned(),
     };
-    let mut file = fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let mut file = fs::File::open(path).map_err(|e| match e.kind() {
+        // Listed a moment ago: removed since.
+        std::io::ErrorKind::NotFound => changed(),
+        _ => io_err(path, e),
+    })?;
     if size <= WHOLE_READ {
         buf.clear();
         file.read_to_end(buf).map_err(|e| io_err(path, e))?;
