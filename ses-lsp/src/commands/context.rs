@@ -104,11 +104,12 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
                 );
             } else {
                 outln!(
-                    "switched to {:?} ({}: {}); {} files changed; {:?} saved as version {} in {} ms",
+                    "switched to {:?} ({}: {}); {} {} changed; {:?} saved as version {} in {} ms",
                     str_field(&out, "name"),
                     str_field(&out["head"], "describe"),
                     counts(&out["restored"]["counts"]),
                     out["files"],
+                    plural(&out["files"], "file"),
                     str_field(&out, "previous"),
                     out["saved"]["version"],
                     out["elapsed_ms"]
@@ -253,11 +254,12 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
                 print_json(&out);
             } else if restore.is_some() {
                 outln!(
-                    "restored {:?} as it was before switch {} ({} files changed); what the working \
+                    "restored {:?} as it was before switch {} ({} {} changed); what the working \
                      tree held is kept as {:?} version {}",
                     str_field(&out, "name"),
                     str_field(&out, "restored"),
                     out["files"],
+                    plural(&out["files"], "file"),
                     str_field(&out["kept"], "name"),
                     out["kept"]["version"]
                 );
@@ -283,7 +285,7 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `version` or `versions`, for a count.
+/// `word` or `words` (`version`, `file`), for a count.
 fn plural(n: &Value, word: &str) -> String {
     if n.as_u64() == Some(1) {
         word.to_owned()
