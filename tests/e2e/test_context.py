@@ -81,6 +81,13 @@ def test_list_show_delete_noop_and_unknown_names(ses, repo):
     assert bad.returncode == 1
     assert bad.stderr.startswith("error: ") and "known: one, two" in bad.stderr
 
+    # Back and forth with nothing changed: the newest version stands for each save.
+    away = ctx_json(ses, repo, "switch", "one")
+    assert away["saved"]["version"] == 1 and away["saved"]["unchanged"]
+    back = ctx(ses, repo, "switch", "two").stdout
+    assert '"one" unchanged since version 1' in back and "1 file changed" in back
+    assert [c["versions"] for c in ctx_json(ses, repo, "list")["contexts"]] == [1, 1]
+
     assert ctx_json(ses, repo, "delete", "one") == {"name": "one", "deleted": 1}
     assert [c["name"] for c in ctx_json(ses, repo, "list")["contexts"]] == ["two"]
     assert ctx(ses, repo, "delete", "one", check=False).returncode == 1
@@ -370,7 +377,8 @@ async def test_capture_and_switch_through_the_language_server(ses, repo):
         assert await command(client, "ses.recover", {}) == {"pending": []}
         with pytest.raises(Exception, match="known: one, two"):
             await command(client, "ses.switch", {"name": "three"})
-        assert await command(client, "ses.context.delete", {"name": "one"}) == {"name": "one", "deleted": 2}
+        # "one" was left as captured: the switch away from it made no second version.
+        assert await command(client, "ses.context.delete", {"name": "one"}) == {"name": "one", "deleted": 1}
     finally:
         await client.shutdown_session()
         await client.stop()

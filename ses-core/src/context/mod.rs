@@ -203,6 +203,9 @@ pub struct Version {
     pub refname: String,
     pub commit: Oid,
     pub meta: Meta,
+    /// An automatic save that found everything as this (the newest) version holds it,
+    /// and so made no new one.
+    pub unchanged: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -653,6 +656,7 @@ impl ContextRepo {
             refname,
             commit: v.commit,
             meta,
+            unchanged: false,
         })
     }
 
@@ -824,6 +828,41 @@ impl ContextRepo {
             }
             _ => (None, None),
         };
+        let editor_blob = editor
+            .as_ref()
+            .map(|e| -> Result<(Vec<u8>, Oid), ContextError> {
+                let bytes = serde_json::to_vec(e).expect("invariant: a Value always serialises");
+                let oid = Oid::hash_object(ObjectType::Blob, &bytes)?;
+                Ok((bytes, oid))
+            })
+            .transpose()?;
+        // A save that would hold exactly what the newest version holds adds nothing: going
+        // back and forth between two contexts must not push older versions out.
+        if automatic && let Some(prev) = versions.last() {
+            let prev_v = self.load(name, *prev)?;
+            let prev_tree = self.repo.find_commit(prev_v.commit)?.tree()?;
+            let entry = |n: &str| prev_tree.get_name(n).map(|e| e.id());
+            if prev_v.meta.head == head
+                && entry("index") == Some(snap.index_tree)
+                && entry("worktree") == Some(snap.worktree_tree)
+                && entry("editor.json") == editor_blob.as_ref().map(|(_, oid)| *oid)
+            {
+                snapshot::verify(
+                    &self.repo,
+                    &prev_v.refname,
+                    prev_v.commit,
+                    &snap,
+                    &mut self.memo,
+                )?;
+                return Ok((
+                    Version {
+                        unchanged: true,
+                        ..prev_v
+                    },
+                    snap,
+                ));
+            }
+        }
         let version = versions.last().map_or(1, |v| v.version + 1);
         let meta = Meta {
             format: FORMAT,
@@ -843,16 +882,14 @@ impl ContextRepo {
         let meta_json =
             serde_json::to_string_pretty(&meta).expect("invariant: the meta always serialises");
         let mut tb = self.repo.treebuilder(None)?;
-        if let Some(e) = &editor {
-            let bytes = serde_json::to_vec(e).expect("invariant: a Value always serialises");
+        if let Some((bytes, oid)) = &editor_blob {
             // The same state as last time is the same blob: looked up, not written again
             // (which would touch its file).
-            let oid = Oid::hash_object(ObjectType::Blob, &bytes)?;
             let odb = self.repo.odb()?;
-            if !odb.exists(oid) {
-                odb.write(ObjectType::Blob, &bytes)?;
+            if !odb.exists(*oid) {
+                odb.write(ObjectType::Blob, bytes)?;
             }
-            tb.insert("editor.json", oid, FileMode::Blob.into())?;
+            tb.insert("editor.json", *oid, FileMode::Blob.into())?;
         }
         tb.insert("index", snap.index_tree, FileMode::Tree.into())?;
         tb.insert("worktree", snap.worktree_tree, FileMode::Tree.into())?;
@@ -887,6 +924,7 @@ impl ContextRepo {
                 refname,
                 commit,
                 meta,
+                unchanged: false,
             },
             snap,
         ))
@@ -1357,6 +1395,7 @@ impl ContextRepo {
             refname,
             commit: saved_commit,
             meta,
+            unchanged: false,
         };
         let target = self.target(&restored)?;
         let current = self.current_name()?;

@@ -113,12 +113,15 @@ fn switching_back_and_forth_restores_everything_exactly() {
     );
     c.switch("feature", None).unwrap();
     assert_eq!(state(&f), mess);
-    c.switch("review", None).unwrap();
+    let s = c.switch("review", None).unwrap();
     assert_eq!(state(&f), review);
+    // Nothing changed since "feature" was saved: no second, identical version.
+    let saved = s.saved.unwrap();
+    assert!(saved.unchanged && saved.meta.version == 1);
     c.switch("feature", None).unwrap();
     assert_eq!(state(&f), mess);
     assert!(c.pending().unwrap().is_empty());
-    assert_eq!(c.show("feature").unwrap().versions.len(), 2);
+    assert_eq!(c.show("feature").unwrap().versions.len(), 1);
 }
 
 fn two_contexts() -> (Fixture, ContextRepo) {
@@ -380,12 +383,23 @@ fn an_automatic_save_keeps_the_richer_editor_state() {
     let (f, mut c) = two_contexts();
     let editor = json!({"documents": [{"uri": format!("file://{}/a.txt", f.dir.display()), "focused": true}]});
     c.capture("two", Some(editor.clone())).unwrap();
-    c.switch("one", None).unwrap();
+    f.write("more.txt", "work after the capture\n");
+    let away = c.switch("one", None).unwrap().saved.unwrap();
+    assert!(!away.unchanged && away.meta.version == 3);
     let s = c.switch("two", None).unwrap();
     // The switch away saved "two" again without an editor state: the captured one stays.
     assert_eq!(s.editor, editor);
     let latest = &c.show("two").unwrap().versions[0];
     assert!(latest.meta.automatic && latest.meta.editor_from == Some(2));
+    // Back and forth with nothing changed: the newest version stands for the save.
+    let again = c.switch("one", None).unwrap().saved.unwrap();
+    assert!(again.unchanged && again.meta.version == 3);
+    assert_eq!(c.show("two").unwrap().versions.len(), 3);
+    // A different editor state is a change.
+    let moved = json!({"documents": [{"uri": format!("file://{}/more.txt", f.dir.display())}]});
+    c.switch("two", None).unwrap();
+    let s = c.switch("one", Some(moved)).unwrap().saved.unwrap();
+    assert!(!s.unchanged && s.meta.version == 4);
 }
 
 #[test]

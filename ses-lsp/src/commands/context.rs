@@ -103,8 +103,13 @@ pub fn run(home: &Home, cmd: ContextCommand) -> anyhow::Result<ExitCode> {
                     str_field(&out, "name")
                 );
             } else {
+                let saved = if out["saved"]["unchanged"] == json!(true) {
+                    "unchanged since version"
+                } else {
+                    "saved as version"
+                };
                 outln!(
-                    "switched to {:?} ({}: {}); {} {} changed; {:?} saved as version {} in {} ms",
+                    "switched to {:?} ({}: {}); {} {} changed; {:?} {saved} {} in {} ms",
                     str_field(&out, "name"),
                     str_field(&out["head"], "describe"),
                     counts(&out["restored"]["counts"]),

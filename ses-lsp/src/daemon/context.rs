@@ -212,6 +212,7 @@ fn version_json(v: &Version) -> Value {
         "has_editor": m.has_editor,
         "editor_from": m.editor_from,
         "repo_id": m.repo,
+        "unchanged": v.unchanged,
     })
 }
 
