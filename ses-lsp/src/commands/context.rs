@@ -1,25 +1,12 @@
 //! `ses context capture|switch|list|show|delete|recover`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
 use serde_json::{Value, json};
 use ses_core::home::Home;
 
-use super::{outln, print_json, str_field};
+use super::{call, outln, print_json, repo_path, str_field};
 use crate::cli::ContextCommand;
-use crate::client::DaemonClient;
-
-fn repo_path(repo: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    std::path::absolute(repo.unwrap_or_else(|| PathBuf::from(".")))
-        .context("cannot resolve the repository path")
-}
-
-fn call(home: &Home, method: &str, params: Value) -> anyhow::Result<Value> {
-    let mut client = DaemonClient::connect_or_start(home)?;
-    client.call(method, params).map_err(|e| anyhow!(e))
-}
 
 fn items(v: &Value) -> &[Value] {
     v.as_array().map(Vec::as_slice).unwrap_or_default()

@@ -10,8 +10,25 @@ pub mod shapley;
 pub mod store;
 
 use std::io::Write;
+use std::path::PathBuf;
 
+use anyhow::{Context, anyhow};
 use serde_json::Value;
+use ses_core::home::Home;
+
+use crate::client::DaemonClient;
+
+/// One request to the daemon (started if need be); its error as the command's.
+pub fn call(home: &Home, method: &str, params: Value) -> anyhow::Result<Value> {
+    let mut client = DaemonClient::connect_or_start(home)?;
+    client.call(method, params).map_err(|e| anyhow!(e))
+}
+
+/// `--repo`, or the current directory, made absolute (the daemon runs elsewhere).
+pub fn repo_path(repo: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    std::path::absolute(repo.unwrap_or_else(|| PathBuf::from(".")))
+        .context("cannot resolve the repository path")
+}
 
 /// `println!` for command output: a reader that closed the pipe (`| head`) ends the
 /// command quietly instead of a panic; any other write error is an error.

@@ -1,26 +1,13 @@
 //! `ses revenue record|list|split`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
 use serde_json::{Value, json};
 use ses_core::home::Home;
 use ses_core::shapley::{currency_minor_digits, format_amount};
 
-use super::{outln, print_json, str_field};
+use super::{call, outln, print_json, repo_path, str_field};
 use crate::cli::RevenueCommand;
-use crate::client::DaemonClient;
-
-fn repo_path(repo: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    std::path::absolute(repo.unwrap_or_else(|| PathBuf::from(".")))
-        .context("cannot resolve the repository path")
-}
-
-fn call(home: &Home, method: &str, params: Value) -> anyhow::Result<Value> {
-    let mut client = DaemonClient::connect_or_start(home)?;
-    client.call(method, params).map_err(|e| anyhow!(e))
-}
 
 fn money(minor: &Value, currency: &str) -> String {
     let digits = currency_minor_digits(currency).unwrap_or(2);

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use ses_core::home::Home;
 use ses_core::store::BlobId;
 
-use super::{outln, print_json, str_field};
+use super::{call, outln, print_json, str_field};
 use crate::cli::StoreCommand;
 use crate::client::DaemonClient;
 use crate::rpc;
@@ -22,11 +22,6 @@ use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags, sendmsg}
 /// what an id looks like, not a usage error.
 fn parse_id(s: &str) -> anyhow::Result<String> {
     Ok(s.parse::<BlobId>()?.to_string())
-}
-
-fn call(home: &Home, method: &str, params: Value) -> anyhow::Result<Value> {
-    let mut client = DaemonClient::connect_or_start(home)?;
-    client.call(method, params).map_err(|e| anyhow!(e))
 }
 
 fn print_info(v: &Value) {
