@@ -814,54 +814,52 @@ impl ContextRepo {
         if let Some((_, live)) = self.live.as_mut() {
             *live = interest.clone();
         }
-        let (editor, editor_from) = match (editor, versions.last()) {
-            (Some(e), _) => (Some(e), None),
-            (None, Some(prev)) if automatic => {
-                let prev_v = self.load(name, *prev)?;
-                if prev_v.meta.has_editor {
-                    let e = self.editor_of(&prev_v)?;
-                    let from = prev_v.meta.editor_from.unwrap_or(prev_v.meta.version);
-                    (Some(e), Some(from))
-                } else {
-                    (None, None)
-                }
-            }
-            _ => (None, None),
+        // An automatic save may keep the newest version's editor state, or be that version.
+        let prev_v = match versions.last() {
+            Some(prev) if automatic => Some(self.load(name, *prev)?),
+            _ => None,
         };
-        let editor_blob = editor
-            .as_ref()
-            .map(|e| -> Result<(Vec<u8>, Oid), ContextError> {
+        let prev_tree = match &prev_v {
+            Some(v) => Some(self.repo.find_commit(v.commit)?.tree()?),
+            None => None,
+        };
+        let prev_entry = |n: &str| prev_tree.as_ref()?.get_name(n).map(|e| e.id());
+        // The editor state's blob: the bytes to store (none when kept from the newest
+        // version, whose blob is there already) and its id.
+        let (editor_blob, editor_from) = match (&editor, &prev_v) {
+            (Some(e), _) => {
                 let bytes = serde_json::to_vec(e).expect("invariant: a Value always serialises");
                 let oid = Oid::hash_object(ObjectType::Blob, &bytes)?;
-                Ok((bytes, oid))
-            })
-            .transpose()?;
+                (Some((Some(bytes), oid)), None)
+            }
+            (None, Some(p)) if p.meta.has_editor => (
+                prev_entry("editor.json").map(|oid| (None, oid)),
+                Some(p.meta.editor_from.unwrap_or(p.meta.version)),
+            ),
+            _ => (None, None),
+        };
         // A save that would hold exactly what the newest version holds adds nothing: going
         // back and forth between two contexts must not push older versions out.
-        if automatic && let Some(prev) = versions.last() {
-            let prev_v = self.load(name, *prev)?;
-            let prev_tree = self.repo.find_commit(prev_v.commit)?.tree()?;
-            let entry = |n: &str| prev_tree.get_name(n).map(|e| e.id());
-            if prev_v.meta.head == head
-                && entry("index") == Some(snap.index_tree)
-                && entry("worktree") == Some(snap.worktree_tree)
-                && entry("editor.json") == editor_blob.as_ref().map(|(_, oid)| *oid)
-            {
-                snapshot::verify(
-                    &self.repo,
-                    &prev_v.refname,
-                    prev_v.commit,
-                    &snap,
-                    &mut self.memo,
-                )?;
-                return Ok((
-                    Version {
-                        unchanged: true,
-                        ..prev_v
-                    },
-                    snap,
-                ));
-            }
+        if let Some(prev_v) = prev_v
+            && prev_v.meta.head == head
+            && prev_entry("index") == Some(snap.index_tree)
+            && prev_entry("worktree") == Some(snap.worktree_tree)
+            && prev_entry("editor.json") == editor_blob.as_ref().map(|(_, oid)| *oid)
+        {
+            snapshot::verify(
+                &self.repo,
+                &prev_v.refname,
+                prev_v.commit,
+                &snap,
+                &mut self.memo,
+            )?;
+            return Ok((
+                Version {
+                    unchanged: true,
+                    ..prev_v
+                },
+                snap,
+            ));
         }
         let version = versions.last().map_or(1, |v| v.version + 1);
         let meta = Meta {
@@ -876,7 +874,7 @@ impl ContextRepo {
             counts: snap.counts.clone(),
             untouched: snap.untouched.clone(),
             interest,
-            has_editor: editor.is_some(),
+            has_editor: editor_blob.is_some(),
             editor_from,
         };
         let meta_json =
@@ -886,7 +884,9 @@ impl ContextRepo {
             // The same state as last time is the same blob: looked up, not written again
             // (which would touch its file).
             let odb = self.repo.odb()?;
-            if !odb.exists(*oid) {
+            if let Some(bytes) = bytes
+                && !odb.exists(*oid)
+            {
                 odb.write(ObjectType::Blob, bytes)?;
             }
             tb.insert("editor.json", *oid, FileMode::Blob.into())?;
